@@ -1,0 +1,130 @@
+"""Synthetic clips for the tests, written with PyAV, and helpers to read results back."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+from torch import nn
+
+AUDIO_ENCODERS = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "vorbis", "flac": "flac"}
+
+
+class Invert(nn.Module):
+    """A 'generator' with a known output: the colour negative (x -> -x in [-1, 1], i.e. 255 - v)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return -x
+
+
+def pattern(i: int, width: int, height: int) -> np.ndarray:
+    """Frame i: R a horizontal ramp, G a vertical ramp, B a level that changes every frame (so an
+    off-by-one frame shows), grey stripes with sharp edges (so a shifted crop shows), and a moving square."""
+    y, x = np.mgrid[0:height, 0:width]
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[..., 0] = 40 + x * 170 // max(width - 1, 1)
+    frame[..., 1] = 40 + y * 170 // max(height - 1, 1)
+    frame[..., 2] = 40 + (i * 23) % 170
+    stripes = (x // 16) % 2 == 1
+    frame[stripes] = frame[stripes] // 2
+    x0 = (6 * i) % max(width - 12, 1)
+    frame[height // 3 : height // 3 + 12, x0 : x0 + 12] = 230
+    return frame
+
+
+def make_clip(
+    path: Path,
+    width: int = 96,
+    height: int = 64,
+    frames: int = 12,
+    rate: int = 12,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    times: list[float] | None = None,
+    audio: str | None = None,
+    audio_rate: int = 48000,
+    audio_start: float = 0.0,
+    rotation: int = 0,
+    full_range: bool = False,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """Write a test clip. `times` (seconds) makes it variable frame rate; `audio` adds a 1 kHz tone in
+    that codec covering the video's length; `rotation` writes a display matrix."""
+    path = Path(path)
+    time_base = Fraction(1, 1000 if times is not None else rate)
+    opts = {"crf": "0"} if codec in ("libx264", "libx265") else {}
+    opts.update(options or {})
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate, options=opts)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        stream.codec_context.time_base = time_base
+        if full_range:
+            stream.codec_context.color_range = 2
+        if rotation:
+            stream.set_display_rotation(rotation)
+        astream = None
+        if audio:
+            astream = container.add_stream(AUDIO_ENCODERS[audio], rate=audio_rate)
+            astream.layout = "stereo"
+            if audio == "vorbis":
+                astream.codec_context.options = {"strict": "experimental"}
+        pts_list = [round(t / time_base) for t in times] if times is not None else list(range(frames))
+        for i, pts in enumerate(pts_list):
+            frame = av.VideoFrame.from_ndarray(pattern(i, width, height), format="rgb24")
+            frame = frame.reformat(format=pix_fmt, dst_color_range=2 if full_range else 1)
+            frame.pts = pts
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+        if astream is not None:
+            length = float((pts_list[-1] + 1) * time_base) if pts_list else 0.0
+            _write_tone(container, astream, audio_rate, length, audio_start)
+    return path
+
+
+def _write_tone(container, stream, rate: int, seconds: float, start: float) -> None:
+    chunk = 1024
+    total = int(seconds * rate)
+    first = int(start * rate)
+    for offset in range(0, total, chunk):
+        t = (np.arange(offset, offset + chunk) / rate).astype(np.float32)
+        samples = (0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(np.stack([samples, samples]), format="fltp", layout="stereo")
+        frame.sample_rate = rate
+        frame.pts = first + offset
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode())
+
+
+def read_video(path: Path) -> tuple[list[np.ndarray], list[float]]:
+    """All frames of the first video stream as RGB (stored orientation) and their times in seconds."""
+    with av.open(str(path)) as container:
+        frames, times = [], []
+        for frame in container.decode(video=0):
+            frames.append(frame.to_ndarray(format="rgb24"))
+            times.append(float(frame.pts * frame.time_base))
+        return frames, times
+
+
+def audio_packets(path: Path) -> list[tuple[float, bytes]]:
+    """(time, payload) of every packet of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return [(float(p.pts * p.time_base), bytes(p)) for p in container.demux(stream) if p.size]
+
+
+def stream_info(path: Path) -> dict:
+    with av.open(str(path)) as container:
+        v = container.streams.video[0] if container.streams.video else None
+        a = container.streams.audio[0] if container.streams.audio else None
+        return {
+            "format": container.format.name,
+            "width": v.codec_context.width if v else None,
+            "height": v.codec_context.height if v else None,
+            "video_codec": v.codec_context.codec.canonical_name if v else None,
+            "audio_codec": a.codec_context.codec.canonical_name if a else None,
+            "color_range": v.codec_context.color_range if v else None,
+            "streams": [s.type for s in container.streams],
+        }

@@ -1,0 +1,38 @@
+"""Outputs appear whole or not at all: write to a temporary name beside the target, rename on success."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from vidgan.errors import VidganError
+
+
+def check_output_path(target: Path, overwrite: bool, source: Path | None = None) -> None:
+    """Fail before any work on an output that cannot or must not be written."""
+    if source is not None and target.resolve() == source.resolve():
+        raise VidganError(f"output {target} is the input itself: choose another name")
+    if not target.parent.is_dir():
+        raise VidganError(f"output folder does not exist: {target.parent}")
+    if target.exists() and not overwrite:
+        raise VidganError(f"output exists: {target} (use --overwrite to replace it)")
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside `target` (same folder, same extension, so muxers pick the right
+    format); rename it onto `target` when the block ends normally, delete it on any exception,
+    KeyboardInterrupt included."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp{target.suffix}")
+    try:
+        yield tmp
+        if target.exists() and not overwrite:
+            raise VidganError(f"output exists: {target} (use --overwrite to replace it)")
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

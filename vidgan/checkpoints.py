@@ -1,0 +1,210 @@
+"""Checkpoints: our safetensors + JSON model card, official CycleGAN `.pth` files, and finding a model by name.
+
+Our format is `NAME.safetensors` (weights; its metadata carries the generator's arguments, so the file alone
+rebuilds the network) beside `NAME.json` (the model card: architecture, direction, recipe, data and its
+licence, metrics). Official `.pth` files are read with `torch.load(weights_only=True)`, which refuses pickled
+code, and converted on load.
+
+Where `--model NAME` looks, in order: the models shipped in `checkpoints/` (installed as the package
+`vidgan.shipped`), the user folder (`$VIDGAN_HOME`, else `~/.cache/vidgan`), and `official:NAME`, the
+CycleGAN authors' pretrained generators, downloaded once into the user folder (see `official.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from vidgan.atomic import atomic_path
+from vidgan.errors import VidganError
+from vidgan.nets import GeneratorConfig, ResnetGenerator
+
+FORMAT_VERSION = 1
+# Models that this project ships (or will ship) in checkpoints/; a missing one gets a specific message.
+PLANNED_SHIPPED = {"horse2zebra", "zebra2horse"}
+
+
+@dataclass
+class LoadedModel:
+    """A generator ready for inference, with its card (empty for a bare file)."""
+
+    name: str
+    generator: ResnetGenerator
+    card: dict = field(default_factory=dict)
+    source: str = ""
+
+
+def user_dir() -> Path:
+    """The user's model folder: $VIDGAN_HOME, else $XDG_CACHE_HOME/vidgan, else ~/.cache/vidgan."""
+    if os.environ.get("VIDGAN_HOME"):
+        return Path(os.environ["VIDGAN_HOME"]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "vidgan"
+
+
+def shipped_dir() -> Path:
+    """The folder of shipped checkpoints, wherever the package was installed."""
+    return Path(str(resources.files("vidgan.shipped")))
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def save_generator(
+    generator: ResnetGenerator,
+    path: str | os.PathLike,
+    card: dict | None = None,
+    dtype: torch.dtype = torch.float16,
+) -> Path:
+    """Write `path` (.safetensors) and, with `card`, the model card beside it (`.json`), each atomically."""
+    path = Path(path)
+    config = generator.config
+    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in generator.state_dict().items()}
+    metadata = {"vidgan_format_version": str(FORMAT_VERSION), "architecture": json.dumps(config.to_dict())}
+    with atomic_path(path, overwrite=True) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata)
+    if card is not None:
+        full = {"format_version": FORMAT_VERSION, "architecture": {"type": "resnet_generator", **config.to_dict()}}
+        full.update(card)
+        with atomic_path(path.with_suffix(".json"), overwrite=True) as tmp:
+            tmp.write_text(json.dumps(full, indent=2) + "\n")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def infer_config(state: dict[str, torch.Tensor]) -> GeneratorConfig:
+    """Recover blocks, ngf, channels and the dropout layout of a ResNet generator from its tensor shapes."""
+    try:
+        first = state["model.1.weight"]  # (ngf, input_nc, 7, 7)
+        blocks = sorted({int(m.group(1)) for k in state if (m := re.match(r"model\.(\d+)\.conv_block\.", k))})
+        if not blocks:
+            raise KeyError("conv_block")
+        use_dropout = f"model.{blocks[0]}.conv_block.6.weight" in state
+        last = max(int(m.group(1)) for k in state if (m := re.match(r"model\.(\d+)\.weight", k)))
+        return GeneratorConfig(
+            input_nc=first.shape[1],
+            output_nc=state[f"model.{last}.weight"].shape[0],
+            ngf=first.shape[0],
+            n_blocks=len(blocks),
+            use_dropout=use_dropout,
+        )
+    except (KeyError, IndexError, ValueError) as e:
+        raise VidganError(f"not a CycleGAN ResNet generator (missing {e})") from None
+
+
+def clean_official_state_dict(state: dict) -> dict[str, torch.Tensor]:
+    """Strip DataParallel's `module.` prefix and the InstanceNorm running stats old PyTorch versions saved."""
+    out = {}
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            raise VidganError(f"unexpected entry {key!r} in the state dict (not a tensor)")
+        key = key.removeprefix("module.")
+        if key.endswith(("running_mean", "running_var", "num_batches_tracked")):
+            continue  # InstanceNorm2d(track_running_stats=False) has no such buffers
+        out[key] = value
+    return out
+
+
+def _build(state: dict[str, torch.Tensor], config: GeneratorConfig, source: str) -> ResnetGenerator:
+    generator = ResnetGenerator(config)
+    try:
+        generator.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "shape mismatch"
+        raise VidganError(f"{source}: weights do not match a ResNet generator ({first})") from None
+    return generator.eval()
+
+
+def load_generator_file(path: str | os.PathLike) -> LoadedModel:
+    """Load a `.safetensors` (ours) or `.pth`/`.pt` (official CycleGAN) generator file."""
+    path = Path(path)
+    if not path.is_file():
+        raise VidganError(f"model file not found: {path}")
+    if path.suffix in (".pth", ".pt"):
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            raise VidganError(f"refusing to load {path}: it holds pickled code, not only weights") from None
+        except Exception as e:  # torch raises several types for a damaged zip or pickle
+            raise VidganError(f"cannot read {path}: {type(e).__name__}: {e}".splitlines()[0]) from None
+        if not isinstance(state, dict):
+            raise VidganError(f"{path}: expected a state dict, found {type(state).__name__}")
+        state = clean_official_state_dict(state)
+        return LoadedModel(path.stem, _build(state, infer_config(state), str(path)), {}, str(path))
+    if path.suffix != ".safetensors":
+        raise VidganError(f"unknown model file type {path.suffix!r}: expected .safetensors or .pth")
+    try:
+        with safe_open(str(path), "pt") as f:
+            metadata = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise VidganError(f"cannot read {path}: corrupt or not a safetensors file ({e})".splitlines()[0]) from None
+    if "architecture" in metadata:
+        config = GeneratorConfig(**json.loads(metadata["architecture"]))
+    else:
+        config = infer_config(state)
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    return LoadedModel(path.stem, _build(state, config, str(path)), card, str(path))
+
+
+def _looks_like_path(spec: str) -> bool:
+    return spec.endswith((".safetensors", ".pth", ".pt")) or os.sep in spec or Path(spec).is_file()
+
+
+def find_model(spec: str) -> Path:
+    """Turn `--model` into a file: a path, a shipped name, a name in the user folder, or official:NAME."""
+    if spec.startswith("official:"):
+        from vidgan.official import fetch_official
+
+        return fetch_official(spec.split(":", 1)[1])
+    if _looks_like_path(spec):
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise VidganError(f"model file not found: {spec}")
+        return path
+    for folder in (shipped_dir(), user_dir()):
+        candidate = folder / f"{spec}.safetensors"
+        if candidate.is_file():
+            return candidate
+    if spec in PLANNED_SHIPPED:
+        raise VidganError(
+            f"model {spec!r} is not available yet: vidgan does not ship it in this version. "
+            f"Use --model official:{spec} (the CycleGAN authors' pretrained generator, downloaded once) "
+            f"or train one with `vidgan train` and put {spec}.safetensors in {user_dir()}"
+        )
+    raise VidganError(f"unknown model {spec!r}: see `vidgan models` for the names it knows")
+
+
+def load_model(spec: str) -> LoadedModel:
+    """`--model` to a ready generator."""
+    loaded = load_generator_file(find_model(spec))
+    loaded.name = spec.split(":", 1)[1] if spec.startswith("official:") else loaded.name
+    return loaded
+
+
+def list_models() -> list[tuple[str, str, str]]:
+    """(name to pass to --model, where it is, a short description) for every model vidgan can use."""
+    from vidgan.official import OFFICIAL_NAMES, official_path
+
+    rows = []
+    for where, folder in (("shipped", shipped_dir()), ("user", user_dir())):
+        for path in sorted(folder.glob("*.safetensors")) if folder.is_dir() else []:
+            card_path = path.with_suffix(".json")
+            card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+            rows.append((path.stem, where, card.get("description", str(path))))
+    for name in OFFICIAL_NAMES:
+        state = "downloaded" if official_path(name).is_file() else "downloads on first use"
+        rows.append((f"official:{name}", "official", f"CycleGAN authors' pretrained generator ({state})"))
+    return rows

@@ -1,0 +1,71 @@
+"""The CycleGAN authors' pretrained generators (`--model official:NAME`).
+
+Downloaded once from the authors' server into the user folder with a progress bar, written atomically,
+converted to our safetensors format, and loaded from there afterwards. `VIDGAN_OFFICIAL_URL` points
+elsewhere (a mirror; the tests' local server).
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tqdm import tqdm
+
+from vidgan.atomic import atomic_path
+from vidgan.errors import VidganError
+
+DEFAULT_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models"
+# The 18 generators the authors publish (scripts/download_cyclegan_model.sh in their repository).
+OFFICIAL_NAMES = (
+    "apple2orange", "orange2apple", "summer2winter_yosemite", "winter2summer_yosemite",
+    "horse2zebra", "zebra2horse", "monet2photo", "style_monet", "style_cezanne", "style_ukiyoe",
+    "style_vangogh", "sat2map", "map2sat", "cityscapes_photo2label", "cityscapes_label2photo",
+    "facades_photo2label", "facades_label2photo", "iphone2dslr_flower",
+)  # fmt: skip
+
+
+def official_path(name: str) -> Path:
+    """Where the converted official generator `name` lives once downloaded."""
+    from vidgan.checkpoints import user_dir
+
+    return user_dir() / "official" / f"{name}.safetensors"
+
+
+def fetch_official(name: str, quiet: bool = False) -> Path:
+    """Return the converted official generator `name`, downloading and converting it the first time."""
+    from vidgan.checkpoints import load_generator_file, save_generator
+
+    if name not in OFFICIAL_NAMES:
+        raise VidganError(f"unknown official model {name!r}; known: {', '.join(OFFICIAL_NAMES)}")
+    target = official_path(name)
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    url = f"{os.environ.get('VIDGAN_OFFICIAL_URL', DEFAULT_URL).rstrip('/')}/{name}.pth"
+    pth = target.with_suffix(".pth")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, atomic_path(pth, overwrite=True) as tmp:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with open(tmp, "wb") as f, tqdm(
+                total=total, unit="B", unit_scale=True, desc=f"downloading {name}", disable=quiet
+            ) as bar:
+                while chunk := response.read(1 << 20):
+                    f.write(chunk)
+                    bar.update(len(chunk))
+            if total is not None and tmp.stat().st_size != total:
+                raise VidganError(f"download of {url} was cut short")
+    except (urllib.error.URLError, OSError) as e:
+        raise VidganError(f"cannot download {url}: {getattr(e, 'reason', e)}") from None
+    try:
+        loaded = load_generator_file(pth)
+        card = {"name": name, "direction": name, "source": url,
+                "licence": "see the CycleGAN authors' repository (BSD) and the dataset's terms",
+                "description": f"official CycleGAN {name} generator, converted"}  # fmt: skip
+        save_generator(loaded.generator, target, card, dtype=next(loaded.generator.parameters()).dtype)
+    finally:
+        pth.unlink(missing_ok=True)
+    return target
+

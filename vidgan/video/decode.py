@@ -1,0 +1,278 @@
+"""Decoding: a video file to upright RGB frames with their original timestamps, and its audio packets.
+
+PyAV (FFmpeg in process) reads the file. Timestamp notes:
+- A frame's `pts` is in its stream's `time_base`; we keep both and hand them to the encoder unchanged, so
+  variable frame rate stays variable and nothing is recomputed from a nominal rate.
+- Audio is read by a second demuxer on the same file (`AudioSource`), pulled by the encoder up to the time
+  of each video frame it writes, so packets interleave correctly with constant memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import ColorRange, Colorspace
+
+from vidgan.errors import VidganError
+
+# AVColorSpace tag -> the swscale matrix that converts it. Unspecified is what swscale assumes: BT.601.
+_MATRIX = {1: Colorspace.ITU709, 4: Colorspace.FCC, 5: Colorspace.ITU601, 6: Colorspace.ITU601,
+           7: Colorspace.SMPTE240M, 9: Colorspace.BT2020, 10: Colorspace.BT2020}  # fmt: skip
+# The AVColorSpace tag written on the output for each matrix, so players convert back the same way.
+_MATRIX_TAG = {Colorspace.ITU709: 1, Colorspace.FCC: 4, Colorspace.ITU601: 6, Colorspace.SMPTE240M: 7,
+               Colorspace.BT2020: 9}  # fmt: skip
+_HDR_TRC = {16: "PQ (SMPTE 2084)", 18: "HLG"}
+
+
+@dataclass(frozen=True)
+class Colour:
+    """How the input's YUV maps to RGB; the encoder converts back with the same and tags it."""
+
+    matrix: int  # swscale Colorspace constant used for YUV<->RGB
+    range: int  # ColorRange.MPEG (limited, 16-235) or ColorRange.JPEG (full)
+    primaries: int  # AVColorPrimaries tag, copied to the output (2 = unspecified)
+    trc: int  # AVColorTransferCharacteristic tag, copied to the output
+
+    @property
+    def matrix_tag(self) -> int:
+        return _MATRIX_TAG[self.matrix]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the pipeline needs to know about an input, read from its header and first frame."""
+
+    path: Path
+    width: int  # upright, as displayed (rotation applied)
+    height: int
+    rotation: int  # 0, 90, 180 or 270: counter-clockwise turn that displays the stored frame upright
+    time_base: Fraction  # of the video stream; frame pts are in this unit
+    rate: Fraction | None  # average frame rate (a hint for the encoder; VFR keeps its own times)
+    frames: int  # frame count from the container's index, 0 where unknown
+    duration: float | None  # seconds
+    start_time: float  # seconds of the first frame
+    pix_fmt: str
+    colour: Colour
+    audio_codec: str | None  # canonical codec name of the first audio stream
+    dropped_streams: list[str] = field(default_factory=list)  # subtitle/data streams we do not carry
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def stored_size(self) -> tuple[int, int]:
+        return (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
+
+    def stored(self, width: int, height: int) -> tuple[int, int]:
+        """An upright size as the stored (pre-rotation) frame size."""
+        return (height, width) if self.rotation in (90, 270) else (width, height)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The part of the input to translate, in absolute input seconds (--start/--duration).
+
+    The whole clip keeps its timestamps exactly (offset 0); a part is shifted to start at 0, the audio by
+    the same amount, so the two stay in sync."""
+
+    begin: float | None = None  # None: from the first frame
+    end: float | None = None  # None: to the last frame
+
+    @classmethod
+    def of(cls, info: VideoInfo, start: float | None, duration: float | None) -> Span:
+        if start is None and duration is None:
+            return cls()
+        begin = info.start_time + (start or 0.0)
+        return cls(begin, begin + duration if duration is not None else None)
+
+    @property
+    def offset(self) -> float:
+        return self.begin or 0.0
+
+    @property
+    def whole(self) -> bool:
+        return self.begin is None and self.end is None
+
+    def before(self, t: float) -> bool:
+        return self.begin is not None and t < self.begin - 1e-6
+
+    def after(self, t: float) -> bool:
+        return self.end is not None and t >= self.end - 1e-6
+
+
+@dataclass
+class Frame:
+    """One decoded frame: upright RGB (H, W, 3) uint8 at the working size, and its timestamp."""
+
+    rgb: np.ndarray
+    pts: int  # in VideoInfo.time_base
+    display: np.ndarray | None = None  # the frame at the output size, kept only for --compare
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise VidganError(f"input not found: {path}")
+    if path.is_dir():
+        raise VidganError(f"input is a folder, not a video: {path}")
+    try:
+        return av.open(str(path), "r")
+    except av.FFmpegError as e:
+        raise VidganError(f"cannot read {path}: not a video or corrupt ({e.strerror or e})") from None
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Open `path`, check it has a decodable video stream, and describe it (decodes the first frame)."""
+    path = Path(path)
+    with _open(path) as container:
+        if not container.streams.video:
+            kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
+            raise VidganError(f"{path} has no video stream (it holds {kinds})")
+        stream = container.streams.video[0]
+        try:
+            first = next(container.decode(stream), None)
+        except av.FFmpegError as e:
+            raise VidganError(f"cannot decode {path}: {e.strerror or e}") from None
+        if first is None:
+            raise VidganError(f"{path} has a video stream with no frames")
+        audio = container.streams.audio[0] if container.streams.audio else None
+        dropped = [f"{s.type} #{s.index}" for s in container.streams if s.type not in ("video", "audio")]
+        dropped += [f"audio #{s.index}" for s in container.streams.audio[1:]]
+        dropped += [f"video #{s.index}" for s in container.streams.video[1:]]
+        rotation = int(round(first.rotation)) % 360 if first.rotation else 0
+        colour = Colour(
+            matrix=_MATRIX.get(first.colorspace, Colorspace.ITU601),
+            range=ColorRange.JPEG if first.color_range == ColorRange.JPEG else ColorRange.MPEG,
+            primaries=first.color_primaries,
+            trc=first.color_trc,
+        )
+        fmt = first.format
+        notices = []
+        depth = max(c.bits for c in fmt.components) if fmt.components else 8
+        if depth > 8:
+            notices.append(f"input is {depth}-bit ({fmt.name}): the output is 8-bit")
+        elif fmt.name not in ("yuv420p", "yuvj420p", "nv12"):
+            notices.append(f"input pixel format {fmt.name}: the output is yuv420p")
+        if first.color_trc in _HDR_TRC:
+            notices.append(f"input is HDR ({_HDR_TRC[first.color_trc]}): translated as code values, not tone-mapped")
+        if rotation not in (0, 90, 180, 270):
+            notices.append(f"rotation {rotation} degrees is not a right angle: ignored")
+            rotation = 0
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        duration = float(stream.duration * stream.time_base) if stream.duration else (
+            container.duration / av.time_base if container.duration else None
+        )
+        return VideoInfo(
+            path=path,
+            width=width,
+            height=height,
+            rotation=rotation,
+            time_base=stream.time_base,
+            rate=stream.average_rate,
+            frames=stream.frames,
+            duration=duration,
+            start_time=float(first.pts * stream.time_base) if first.pts is not None else 0.0,
+            pix_fmt=fmt.name,
+            colour=colour,
+            audio_codec=audio.codec_context.codec.canonical_name if audio else None,
+            dropped_streams=dropped,
+            notices=notices,
+        )
+
+
+def to_rgb(frame: av.VideoFrame, info: VideoInfo, width: int, height: int) -> np.ndarray:
+    """Scale and convert one decoded frame to upright RGB of (upright) size width x height."""
+    w, h = info.stored(width, height)
+    rgb = frame.reformat(
+        width=w,
+        height=h,
+        format="rgb24",
+        src_colorspace=info.colour.matrix,
+        src_color_range=info.colour.range,
+        interpolation="AREA" if w < frame.width else "BICUBIC",
+    ).to_ndarray()
+    if info.rotation:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k=info.rotation // 90))
+    return rgb
+
+
+def read_frames(
+    info: VideoInfo,
+    size: tuple[int, int],
+    span: Span = Span(),
+    display_size: tuple[int, int] | None = None,
+) -> Iterator[Frame]:
+    """Yield the frames of `info.path` within `span` as upright RGB at `size` (width, height); with
+    `display_size`, also at that size (for --compare). Timestamps are the input's, unchanged.
+
+    Raises VidganError on a decoding error, and where the file ends before the frames its index lists
+    (a truncated download)."""
+    tb = info.time_base
+    count = 0
+    with _open(info.path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps up with the generator
+        try:
+            if span.begin:
+                container.seek(int(span.begin / tb), stream=stream, backward=True)
+            last_pts = -1
+            for frame in container.decode(stream):
+                # A missing or repeated pts would stall the encoder: fall back to the next tick.
+                pts = frame.pts if frame.pts is not None and frame.pts > last_pts else last_pts + 1
+                t = float(pts * tb)
+                if span.before(t):
+                    continue
+                if span.after(t):
+                    break
+                last_pts = pts
+                count += 1
+                display = to_rgb(frame, info, *display_size) if display_size else None
+                yield Frame(to_rgb(frame, info, *size), pts, display)
+        except av.FFmpegError as e:
+            raise VidganError(f"cannot decode {info.path}: {e.strerror or e}") from None
+    if count == 0:
+        raise VidganError(f"{info.path}: no frames in the requested range")
+    if span.whole and info.frames and count < info.frames - 1:
+        raise VidganError(f"{info.path} is truncated or corrupt: decoded {count} of {info.frames} frames")
+
+
+class AudioSource:
+    """The input's first audio stream, read by its own demuxer and handed out in time order.
+
+    `take_until(t)` returns the packets that start before `t` (output seconds: input time minus the span's
+    offset), so the encoder can interleave them with the video it is writing; packets outside the span
+    are left out."""
+
+    def __init__(self, path: Path, span: Span = Span()) -> None:
+        self.container = av.open(str(path), "r")
+        self.stream = self.container.streams.audio[0]
+        self.span = span
+        if span.begin:
+            self.container.seek(int(span.begin / self.stream.time_base), stream=self.stream, backward=True)
+        self._packets = (p for p in self.container.demux(self.stream) if p.pts is not None)
+        self._pending: av.Packet | None = None
+
+    def take_until(self, t: float | None) -> list[av.Packet]:
+        """Packets with (pts - offset) < t seconds; t=None drains the rest (up to the end of the range)."""
+        out = []
+        while True:
+            packet = self._pending or next(self._packets, None)
+            self._pending = None
+            if packet is None:
+                return out
+            time = float(packet.pts * packet.time_base)
+            if self.span.before(time):
+                continue
+            if self.span.after(time):
+                return out
+            if t is not None and time - self.span.offset >= t:
+                self._pending = packet
+                return out
+            out.append(packet)
+
+    def close(self) -> None:
+        self.container.close()

@@ -29,6 +29,8 @@ from vidgan.errors import VidganError
 from vidgan.nets import GeneratorConfig, ResnetGenerator
 
 FORMAT_VERSION = 1
+_SCALE = ".int8_scale"  # suffix of the per-filter scale stored beside an int8 weight
+_INDEX = ".safetensors.index.json"  # a sharded checkpoint's index
 # Models that this project ships (or will ship) in checkpoints/; a missing one gets a specific message.
 PLANNED_SHIPPED = {"horse2zebra", "zebra2horse"}
 
@@ -59,25 +61,89 @@ def shipped_dir() -> Path:
 # ---------------------------------------------------------------------------------------------- writing
 
 
+def quantize_int8(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Conv weights to int8, symmetric, with one fp16 scale per slice along dim 0 (the output filters of a
+    conv, the input channels of a transposed conv); biases fp16.
+    The loader multiplies back (`dequantize`): a 4x smaller file, the same network at run time."""
+    out = {}
+    for key, value in tensors.items():
+        value = value.detach().float().cpu()
+        if value.dim() == 4:
+            scale = value.abs().amax(dim=(1, 2, 3)).clamp_min(1e-12) / 127.0
+            out[key] = (value / scale[:, None, None, None]).round().clamp(-127, 127).to(torch.int8)
+            out[f"{key}{_SCALE}"] = scale.half()
+        else:
+            out[key] = value.half()
+    return out
+
+
+def dequantize(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    out = {}
+    for key, value in tensors.items():
+        if key.endswith(_SCALE):
+            continue
+        if value.dtype == torch.int8:
+            value = value.float() * tensors[f"{key}{_SCALE}"].float()[:, None, None, None]
+        out[key] = value
+    return out
+
+
 def save_generator(
     generator: ResnetGenerator,
     path: str | os.PathLike,
     card: dict | None = None,
-    dtype: torch.dtype = torch.float16,
+    dtype: torch.dtype | str = torch.float16,
+    max_shard_bytes: int | None = None,
 ) -> Path:
-    """Write `path` (.safetensors) and, with `card`, the model card beside it (`.json`), each atomically."""
+    """Write the generator to `path` (.safetensors), as fp16, fp32 or "int8", and with `card` its model
+    card (`.json`) beside it; each file atomically. With `max_shard_bytes`, larger weights are split into
+    NAME-0000k-of-0000n.safetensors files listed by NAME.safetensors.index.json (the path returned)."""
     path = Path(path)
     config = generator.config
-    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in generator.state_dict().items()}
+    state = generator.state_dict()
     metadata = {"vidgan_format_version": str(FORMAT_VERSION), "architecture": json.dumps(config.to_dict())}
-    with atomic_path(path, overwrite=True) as tmp:
-        save_file(tensors, str(tmp), metadata=metadata)
+    if dtype == "int8":
+        tensors = quantize_int8(state)
+        metadata["quantization"] = "int8-per-channel"
+    else:
+        tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in state.items()}
+    shards = _split(tensors, max_shard_bytes)
+    if len(shards) == 1:
+        with atomic_path(path, overwrite=True) as tmp:
+            save_file(tensors, str(tmp), metadata=metadata)
+        written = path
+    else:
+        weight_map = {}
+        for i, shard in enumerate(shards, 1):
+            name = f"{path.stem}-{i:05d}-of-{len(shards):05d}.safetensors"
+            with atomic_path(path.with_name(name), overwrite=True) as tmp:
+                save_file(shard, str(tmp), metadata=metadata)
+            weight_map.update(dict.fromkeys(shard, name))
+        written = path.with_name(path.name + ".index.json")
+        with atomic_path(written, overwrite=True) as tmp:
+            tmp.write_text(json.dumps({"metadata": metadata, "weight_map": weight_map}, indent=1) + "\n")
     if card is not None:
         full = {"format_version": FORMAT_VERSION, "architecture": {"type": "resnet_generator", **config.to_dict()}}
         full.update(card)
         with atomic_path(path.with_suffix(".json"), overwrite=True) as tmp:
             tmp.write_text(json.dumps(full, indent=2) + "\n")
-    return path
+    return written
+
+
+def _split(tensors: dict[str, torch.Tensor], max_bytes: int | None) -> list[dict[str, torch.Tensor]]:
+    """Consecutive groups of tensors of at most `max_bytes` each (a bigger single tensor gets its own)."""
+    if not max_bytes:
+        return [tensors]
+    shards: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    for key, value in tensors.items():
+        nbytes = value.numel() * value.element_size()
+        if shards[-1] and size + nbytes > max_bytes:
+            shards.append({})
+            size = 0
+        shards[-1][key] = value
+        size += nbytes
+    return shards
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -142,25 +208,42 @@ def load_generator_file(path: str | os.PathLike) -> LoadedModel:
             raise VidganError(f"{path}: expected a state dict, found {type(state).__name__}")
         state = clean_official_state_dict(state)
         return LoadedModel(path.stem, _build(state, infer_config(state), str(path)), {}, str(path))
-    if path.suffix != ".safetensors":
+    if path.name.endswith(_INDEX):
+        try:
+            index = json.loads(path.read_text())
+            metadata = index["metadata"]
+            state = {}
+            for shard in sorted(set(index["weight_map"].values())):
+                state.update(_read_safetensors(path.parent / shard)[0])
+        except (OSError, ValueError, KeyError) as e:
+            raise VidganError(f"cannot read sharded checkpoint {path}: {e}") from None
+        stem = path.name[: -len(_INDEX)]
+    elif path.suffix == ".safetensors":
+        state, metadata = _read_safetensors(path)
+        stem = path.stem
+    else:
         raise VidganError(f"unknown model file type {path.suffix!r}: expected .safetensors or .pth")
-    try:
-        with safe_open(str(path), "pt") as f:
-            metadata = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError, ValueError) as e:
-        raise VidganError(f"cannot read {path}: corrupt or not a safetensors file ({e})".splitlines()[0]) from None
+    if metadata.get("quantization") == "int8-per-channel":
+        state = dequantize(state)
     if "architecture" in metadata:
         config = GeneratorConfig(**json.loads(metadata["architecture"]))
     else:
         config = infer_config(state)
-    card_path = path.with_suffix(".json")
+    card_path = path.with_name(f"{stem}.json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    return LoadedModel(path.stem, _build(state, config, str(path)), card, str(path))
+    return LoadedModel(stem, _build(state, config, str(path)), card, str(path))
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    try:
+        with safe_open(str(path), "pt") as f:
+            return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise VidganError(f"cannot read {path}: corrupt or not a safetensors file ({e})".splitlines()[0]) from None
 
 
 def _looks_like_path(spec: str) -> bool:
-    return spec.endswith((".safetensors", ".pth", ".pt")) or os.sep in spec or Path(spec).is_file()
+    return spec.endswith((".safetensors", ".pth", ".pt", _INDEX)) or os.sep in spec or Path(spec).is_file()
 
 
 def find_model(spec: str) -> Path:
@@ -175,9 +258,9 @@ def find_model(spec: str) -> Path:
             raise VidganError(f"model file not found: {spec}")
         return path
     for folder in (shipped_dir(), user_dir()):
-        candidate = folder / f"{spec}.safetensors"
-        if candidate.is_file():
-            return candidate
+        for candidate in (folder / f"{spec}.safetensors", folder / f"{spec}{_INDEX}"):
+            if candidate.is_file():
+                return candidate
     if spec in PLANNED_SHIPPED:
         raise VidganError(
             f"model {spec!r} is not available yet: vidgan does not ship it in this version. "
@@ -200,10 +283,14 @@ def list_models() -> list[tuple[str, str, str]]:
 
     rows = []
     for where, folder in (("shipped", shipped_dir()), ("user", user_dir())):
-        for path in sorted(folder.glob("*.safetensors")) if folder.is_dir() else []:
-            card_path = path.with_suffix(".json")
+        models = sorted(folder.glob("*.safetensors")) + sorted(folder.glob(f"*{_INDEX}")) if folder.is_dir() else []
+        for path in models:
+            if re.search(r"-\d{5}-of-\d{5}$", path.stem):
+                continue  # a shard: its index stands for it
+            name = path.name.removesuffix(_INDEX).removesuffix(".safetensors")
+            card_path = path.with_name(f"{name}.json")
             card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-            rows.append((path.stem, where, card.get("description", str(path))))
+            rows.append((name, where, card.get("description", str(path))))
     for name in OFFICIAL_NAMES:
         state = "downloaded" if official_path(name).is_file() else "downloads on first use"
         rows.append((f"official:{name}", "official", f"CycleGAN authors' pretrained generator ({state})"))

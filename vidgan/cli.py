@@ -84,7 +84,8 @@ def main() -> None:
               help="Where the generator runs; auto picks CUDA, then MPS, then the CPU.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
               help="Arithmetic of the generator; auto is bf16 on CUDA and on CPUs with bf16 hardware, else fp32.")
-@click.option("--batch-size", type=click.IntRange(1), default=4, show_default=True, help="Frames per generator call.")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.")
 @click.option("--size", default="256", show_default=True, callback=_parse_size,
               help="Working resolution: the short side in pixels (the models were trained at 256), or 'native'.")
 @click.option("--output-size", type=click.Choice(["input", "working"]), default="input", show_default=True,
@@ -163,6 +164,155 @@ def models() -> None:
     for name, where, description in rows:
         click.echo(f"{name.ljust(width)}  {where:8}  {description}")
     click.echo(f"\nuser folder: {user_dir()} (put NAME.safetensors there to use --model NAME)")
+
+
+# `vidgan train` options: (flag, TrainConfig field, click type, help). Each overrides the recipe's value
+# (and the recipe the paper's defaults) only when given.
+_TRAIN_OPTIONS = [
+    ("--a", "a", click.Path(), "Domain A: a folder of images or video clips (or the dataset root holding trainA)."),
+    ("--b", "b", click.Path(), "Domain B: a folder of images or video clips (or the dataset root holding trainB)."),
+    ("--name", "name", str, "Run and model name; export writes NAME (A to B) and its reverse (x2y -> y2x)."),
+    ("--runs-dir", "runs_dir", click.Path(), "Folder of runs; this run lives in RUNS_DIR/NAME.  [default: runs]"),
+    ("--epochs", "epochs", float, "Schedule length in epochs (half constant, half linear decay).  [default: 200]"),
+    ("--iterations", "iterations", click.IntRange(1), "Schedule length in iterations (overrides --epochs)."),
+    ("--time-budget", "time_budget", str, "Fit the whole schedule, decay included, into this wall time (9m, 1h)."),
+    ("--batch-size", "batch_size", click.IntRange(1), "Images per side per iteration.  [default: 1]"),
+    ("--lr", "lr", float, "Adam learning rate.  [default: 0.0002]"),
+    ("--beta1", "beta1", float, "Adam beta1.  [default: 0.5]"),
+    ("--lambda-cycle", "lambda_cycle", float, "Weight of the cycle-consistency loss.  [default: 10]"),
+    ("--identity", "identity", float, "Identity-loss weight relative to lambda; 0 turns it off.  [default: 0.5]"),
+    ("--gan-mode", "gan_mode", click.Choice(["lsgan", "vanilla"]), "Adversarial loss.  [default: lsgan]"),
+    ("--pool-size", "pool_size", click.IntRange(0), "Generated images the discriminators remember.  [default: 50]"),
+    ("--ngf", "ngf", click.IntRange(1), "Generator filters in the first layer.  [default: 64]"),
+    ("--n-blocks", "n_blocks", click.IntRange(1), "Generator residual blocks (9 at 256 px, 6 at 128).  [default: 9]"),
+    ("--ndf", "ndf", click.IntRange(1), "Discriminator filters in the first layer.  [default: 64]"),
+    ("--n-layers-d", "n_layers_d", click.IntRange(1), "PatchGAN layers; 3 sees 70x70 patches.  [default: 3]"),
+    ("--load-size", "load_size", click.IntRange(4), "Resize images to this square first.  [default: 286]"),
+    ("--crop-size", "crop_size", click.IntRange(4), "Then random-crop this square.  [default: 256]"),
+    ("--preprocess", "preprocess", click.Choice(["resize_and_crop", "crop", "resize"]),
+     "resize_and_crop, crop (no resize) or resize (to the crop size).  [default: resize_and_crop]"),
+    ("--flip/--no-flip", "flip", bool, "Random horizontal flips.  [default: flip]"),
+    ("--frames-per-clip", "frames_per_clip", click.IntRange(1), "Frames taken from each video clip.  [default: 32]"),
+    ("--data-licence", "data_licence", str, "The data's licence, copied into the model cards."),
+    ("--seed", "seed", int, "Seed of networks, data order, augmentation and pools.  [default: 0]"),
+    ("--device", "device", click.Choice(["auto", "cpu", "cuda"]), "Where to train.  [default: auto]"),
+    ("--precision", "precision", click.Choice(["auto", "fp32", "bf16"]), "auto is bf16 on CUDA.  [default: auto]"),
+    ("--channels-last/--no-channels-last", "channels_last", bool, "NHWC layout on CUDA.  [default: on]"),
+    ("--compile/--no-compile", "compile", bool, "torch.compile the networks.  [default: off]"),
+    ("--save-every", "save_every", float, "Seconds between resumable checkpoints.  [default: 600]"),
+    ("--log-every", "log_every", click.IntRange(1), "Iterations between log lines.  [default: 100]"),
+    ("--sample-every", "sample_every", click.IntRange(0), "Iterations between sample grids; 0: none.  [default: 1000]"),
+]  # fmt: skip
+
+
+def _train_options(fn):
+    for flag, field_name, kind, text in reversed(_TRAIN_OPTIONS):
+        if kind is bool:
+            fn = click.option(flag, field_name, default=None, help=text)(fn)
+        else:
+            fn = click.option(flag, field_name, type=kind, default=None, help=text)(fn)
+    return fn
+
+
+@main.command()
+@_train_options
+@click.option("--recipe", type=click.Path(dir_okay=False, path_type=Path),
+              help="A TOML recipe (pipelines/*.toml); options given here override it.")
+@click.option("--resume", type=click.Path(file_okay=False, path_type=Path),
+              help="Continue the run in this folder exactly where it stopped.")
+@click.option("--init-from", type=click.Path(path_type=Path),
+              help="Start a new run from another run's weights (not its optimiser or schedule).")
+@click.option("--no-export", is_flag=True, help="Do not export the generators at the end.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_friendly
+def train(recipe: Path | None, resume: Path | None, init_from: Path | None, no_export: bool, quiet: bool,
+          **settings) -> None:  # fmt: skip
+    """Train a CycleGAN on two unpaired domains: G (A to B), F (B to A) and their discriminators.
+
+    \b
+      vidgan train --a photos/ --b paintings/ --name photo2painting --time-budget 2h
+      vidgan train --recipe pipelines/horse2zebra.toml --a data/trainA --b data/trainB
+      vidgan train --resume runs/photo2painting
+      torchrun --standalone --nproc_per_node=4 -m vidgan train ...   (several GPUs)
+    At the end (and `vidgan export`), the generators go to the user folder, so
+    `vidgan translate --model NAME` uses them. Ctrl-C saves the run; --resume continues it.
+    """
+    from vidgan.train.config import TrainConfig, load_recipe, parse_duration
+    from vidgan.train.export import export_run
+    from vidgan.train.loop import open_run
+
+    values = load_recipe(recipe) if recipe else {}
+    given = {k: v for k, v in settings.items() if v is not None}
+    if "time_budget" in given:
+        given["time_budget"] = parse_duration(given["time_budget"])
+    if any(k in given for k in ("epochs", "iterations", "time_budget")):
+        values.update(epochs=None, iterations=None, time_budget=None)  # a schedule given here replaces the recipe's
+    values.update(given)
+    if resume is not None and values:
+        raise click.UsageError("--resume continues a run with its own settings: give no other settings")
+    trainer = open_run(None if resume else TrainConfig.from_dict(values), resume, init_from, quiet)
+    try:
+        run_dir = trainer.run()
+    except KeyboardInterrupt:
+        if trainer.dist.main:
+            click.echo(f"\ninterrupted: run saved at step {trainer.step}; continue with "
+                       f"`vidgan train --resume {trainer.run_dir}`", err=True)  # fmt: skip
+        sys.exit(130)
+    finally:
+        trainer.close()
+    if trainer.dist.main:
+        click.echo(f"trained {trainer.step} iterations ({trainer.images_seen} images) in "
+                   f"{trainer.train_seconds:.0f} s: {run_dir}")  # fmt: skip
+        if not no_export:
+            for path in export_run(run_dir):
+                click.echo(f"exported {path}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write to. Default: the user folder, where --model NAME looks.")
+@click.option("--precision", type=click.Choice(["fp16", "fp32", "int8"]), default="fp16", show_default=True,
+              help="Weights' format; int8 is per-channel quantised and refused if it strays over 38 dB PSNR from fp16.")
+@click.option("--max-shard-size", default=None, help="Split files larger than this (e.g. 10MB).")
+@_friendly
+def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: str | None) -> None:
+    """Write a run's generators (A to B, B to A) as safetensors with their model cards."""
+    from vidgan.train.export import export_run, parse_size
+
+    shard = parse_size(max_shard_size) if max_shard_size else None
+    for path in export_run(run_dir, output, precision, shard):
+        click.echo(f"exported {path}")
+
+
+def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
+    try:
+        return [tuple(int(n) for n in item.lower().split("x")) for item in value.split(",")]  # type: ignore[misc]
+    except ValueError:
+        raise click.BadParameter("expected sizes like 256x256,640x360") from None
+
+
+@main.command()
+@click.option("--sizes", default="256x256,640x360", show_default=True, callback=_parse_sizes,
+              help="Input frame sizes of the synthetic clips, WxH, comma-separated.")
+@click.option("--precision", "precisions", default="fp32,bf16", show_default=True,
+              help="Precisions to time, comma-separated (fp32, bf16, fp16).")
+@click.option("--frames", type=click.IntRange(4), default=16, show_default=True, help="Frames per clip.")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--size", "working", default="256", show_default=True, callback=_parse_size,
+              help="Working resolution, as for translate.")
+@_friendly
+def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: str, working: int | None) -> None:
+    """Time vidgan translate against a sequential fp32 batch-1 loop, the generator alone and decode+encode
+    alone, all in this run, and print a Markdown table."""
+    from vidgan.bench import describe_device, markdown_table, run_benchmark
+    from vidgan.inference import pick_device
+
+    rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working,
+                         log=lambda m: click.echo(m, err=True))  # fmt: skip
+    click.echo(markdown_table(rows, describe_device(pick_device(device))))
 
 
 if __name__ == "__main__":

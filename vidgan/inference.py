@@ -56,6 +56,12 @@ def pick_precision(device: torch.device, precision: str = "auto") -> str:
     return "fp32"
 
 
+def default_batch_size(device: torch.device) -> int:
+    """Frames per generator call: batches keep a GPU busy; on a CPU they only add latency (measured:
+    batch 4 ran 3-10% slower per frame than batch 1 on 2 cores)."""
+    return 8 if device.type == "cuda" else 1
+
+
 class FrameTranslator:
     """Applies a generator (any module mapping (N, 3, H, W) in [-1, 1] to the same) to uint8 frames."""
 

@@ -85,3 +85,38 @@ class ResnetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """D_X or D_Y: the 70x70 PatchGAN (appendix 7.2: C64-C128-C256-C512, then a 1-channel conv).
+
+    (N, 3, H, W) -> (N, 1, H/8 - 2, W/8 - 2) real/fake scores, each seeing a 70x70 patch at n_layers=3.
+    No norm on the first layer, InstanceNorm after the others, LeakyReLU(0.2); official key names.
+    """
+
+    def __init__(self, input_nc: int = 3, ndf: int = 64, n_layers: int = 3) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(input_nc, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        mult = 1
+        for n in range(1, n_layers + 1):
+            prev, mult = mult, min(2**n, 8)
+            layers += [
+                nn.Conv2d(ndf * prev, ndf * mult, 4, stride=2 if n < n_layers else 1, padding=1, bias=True),
+                nn.InstanceNorm2d(ndf * mult),
+                nn.LeakyReLU(0.2, True),
+            ]
+        layers.append(nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
+    """The paper's initialisation: conv weights from N(0, 0.02), biases zero."""
+    for module in net.modules():
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(module.weight, 0.0, gain)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return net

@@ -24,7 +24,7 @@ from torch import nn
 
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
-from vidgan.inference import FrameTranslator, pick_device, pick_precision
+from vidgan.inference import FrameTranslator, default_batch_size, pick_device, pick_precision
 from vidgan.video.decode import Frame, Span, probe, read_frames
 from vidgan.video.encode import CONTAINERS, EncodeSettings, VideoWriter, container_format, resolve_codec
 
@@ -38,7 +38,7 @@ class TranslateOptions:
 
     size: int | None = 256  # working short side in px (the models' training scale); None: native size
     output_size: str = "input"  # "input": scale the result back to the input's size; "working": keep it
-    batch_size: int = 4  # frames per generator call
+    batch_size: int | None = None  # frames per generator call; None: 8 on CUDA, 1 on the CPU
     device: str = "auto"  # auto | cpu | cuda | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 where the hardware has it)
     encode: EncodeSettings = field(default_factory=EncodeSettings)
@@ -169,8 +169,9 @@ def translate_video(
     crop = (out_w, out_h) if (work_w, work_h) == content else (work_w, work_h)
     frame_size = (out_w * 2, out_h) if options.compare else (out_w, out_h)
 
-    q_in: queue.Queue = queue.Queue(maxsize=2 * options.batch_size)
-    q_out: queue.Queue = queue.Queue(maxsize=2 * options.batch_size)
+    batch_size = options.batch_size or default_batch_size(translator.device)
+    q_in: queue.Queue = queue.Queue(maxsize=2 * batch_size)
+    q_out: queue.Queue = queue.Queue(maxsize=2 * batch_size)
     stop = threading.Event()
     total = _expected_frames(info, span)
     bar = _progress(total, src.name, options.quiet, bar_position)
@@ -201,7 +202,7 @@ def translate_video(
             first_batch = True
             while not done:
                 batch: list[Frame] = []
-                while len(batch) < options.batch_size:
+                while len(batch) < batch_size:
                     item = _get(q_in, stop, decoder)
                     if item is _END:
                         done = True

@@ -1,0 +1,278 @@
+"""The trainer: losses, pool, schedule, data, resume, export, learning, the CLI, and DDP on the CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from vidgan import VidganError
+from vidgan.checkpoints import find_model, load_generator_file, load_model
+from vidgan.cli import main
+from vidgan.train.config import TrainConfig, load_recipe, parse_duration
+from vidgan.train.data import PairSampler, load_domain
+from vidgan.train.export import export_run, int8_fidelity
+from vidgan.train.loop import Trainer, open_run
+from vidgan.train.losses import gan_loss
+from vidgan.train.pool import ImagePool
+from vidgan.train.schedule import BudgetFitter, lr_factor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tinted(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A smooth random image with a warm, darkish cast: its colour negative is clearly another domain."""
+    base = rng.random((4, 4, 3)) * np.array([0.5, 0.5, 0.4]) + np.array([0.3, 0.1, 0.0])
+    image = Image.fromarray((base * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC)
+    return np.asarray(image)
+
+
+@pytest.fixture
+def inverted_pair(tmp_path) -> tuple[Path, Path]:
+    """Domain A: tinted images; domain B: colour negatives of *other* tinted images (unpaired)."""
+    rng = np.random.default_rng(0)
+    a, b = tmp_path / "A", tmp_path / "B"
+    a.mkdir()
+    b.mkdir()
+    for i in range(32):
+        Image.fromarray(tinted(rng)).save(a / f"{i:02d}.png")
+        Image.fromarray(255 - tinted(rng)).save(b / f"{i:02d}.png")
+    return a, b
+
+
+def tiny(a: Path, b: Path, tmp_path: Path, **kw) -> TrainConfig:
+    values = dict(a=str(a), b=str(b), name="inv", runs_dir=str(tmp_path / "runs"), load_size=64, crop_size=64,
+                  ngf=16, n_blocks=3, ndf=16, identity=0.0, iterations=8, sample_every=0, log_every=4,
+                  save_every=1e9)  # fmt: skip
+    values.update(kw)
+    return TrainConfig(**values)
+
+
+# ------------------------------------------------------------------------------------------ pieces
+
+
+def test_gan_losses():
+    pred = torch.tensor([[0.5, 1.5]])
+    assert gan_loss(pred, True).item() == pytest.approx((0.25 + 0.25) / 2)  # (D - 1)^2
+    assert gan_loss(pred, False).item() == pytest.approx((0.25 + 2.25) / 2)  # D^2
+    assert gan_loss(torch.zeros(3), True, "vanilla").item() == pytest.approx(np.log(2))
+
+
+def test_image_pool():
+    assert torch.equal(ImagePool(0).query(torch.ones(2, 3, 4, 4)), torch.ones(2, 3, 4, 4))
+    pool = ImagePool(4, seed=0)
+    first = torch.arange(4.0).view(4, 1, 1, 1).expand(4, 3, 2, 2)
+    assert torch.equal(pool.query(first), first)  # filling: the images themselves
+    returned = torch.cat([pool.query(torch.full((1, 3, 2, 2), 10.0 + i)) for i in range(40)])
+    olds = (returned[:, 0, 0, 0] < 10).sum().item()
+    assert 0 < olds <= 4  # some old images came back, each at most once (it was replaced)
+    twin = ImagePool(4, seed=0)
+    twin.load_state_dict(pool.state_dict(), torch.device("cpu"))
+    x = torch.full((3, 3, 2, 2), 99.0)
+    assert torch.equal(pool.query(x), twin.query(x))
+
+
+def test_lr_schedule_constant_then_linear_to_zero():
+    assert lr_factor(0, 100) == 1.0 and lr_factor(49, 100) == 1.0
+    assert lr_factor(75, 100) == pytest.approx(0.5)
+    assert lr_factor(100, 100) == 0.0
+
+
+def test_time_budget_fits_the_whole_schedule():
+    """Simulated clock: slow warm-up (compilation), then 0.1 s per step; budget 100 s."""
+    fitter = BudgetFitter(budget=100.0, reserve=5.0)
+    t, step, factors = 3.0, 0, []  # 3 s of start-up before the first step
+    while fitter.total is None or step < fitter.total:
+        t += 2.0 if step < 5 else 0.1
+        step += 1
+        total = fitter.update(step, t)
+        factors.append(lr_factor(step, total) if total else 1.0)
+        assert not fitter.out_of_time(t)
+    assert 94.0 <= t <= 95.0  # ends at the budget less the reserve
+    assert factors[-1] == 0.0 and factors[len(factors) // 2 - 5] == 1.0  # decayed fully, from the middle
+    assert parse_duration("9m") == 540 and parse_duration("1h30m") == 5400 and parse_duration("90") == 90
+
+
+def test_data_folders(tmp_path):
+    root = tmp_path / "set"
+    (root / "trainA").mkdir(parents=True)
+    Image.fromarray(np.zeros((40, 30), np.uint8), "L").save(root / "trainA" / "grey.jpg")
+    Image.fromarray(np.zeros((50, 50, 4), np.uint8), "RGBA").save(root / "trainA" / "alpha.png")
+    (root / "trainA" / "broken.jpg").write_bytes(b"no jpeg")
+    config = TrainConfig(load_size=36, crop_size=32)
+    domain = load_domain(root, "A", config, quiet=True)
+    assert len(domain) == 2 and domain.skipped == 1
+    assert all(im.shape == (3, 36, 36) and im.dtype == torch.uint8 for im in domain.images)
+    with pytest.raises(VidganError, match="smaller than the 32 px crop"):
+        load_domain(root, "A", TrainConfig(preprocess="crop", crop_size=32), quiet=True)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(VidganError, match="no readable images"):
+        load_domain(tmp_path / "empty", "B", config, quiet=True)
+    with pytest.raises(VidganError, match="not found"):
+        load_domain(tmp_path / "missing", "B", config, quiet=True)
+
+
+def test_video_clips_as_a_domain(tmp_path):
+    from clips import make_clip
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    make_clip(folder / "one.mp4", 80, 48, frames=20)
+    domain = load_domain(folder, "A", TrainConfig(load_size=36, crop_size=32, frames_per_clip=5), quiet=True)
+    assert len(domain) == 5 and domain.images[0].shape == (3, 36, 36)
+
+
+def test_sampler_is_a_function_of_the_step():
+    config = TrainConfig(batch_size=2, crop_size=8, seed=3)
+    s1, s2 = PairSampler(10, 7, config), PairSampler(10, 7, config)
+    assert s1.steps_per_epoch == 5
+    seen = [i for step in range(5) for i in s1.indices(step)[0]]
+    assert sorted(seen) == list(range(10))  # one epoch: every A image once
+    assert s1.indices(13) == s2.indices(13)
+    ranks = [PairSampler(10, 7, config, rank=r, world=2).indices(0)[0] for r in range(2)]
+    assert not set(ranks[0]) & set(ranks[1])  # each rank its own slice
+
+
+# ------------------------------------------------------------------------------------------ runs
+
+
+def test_resume_is_bit_for_bit(tmp_path, inverted_pair):
+    a, b = inverted_pair
+    full = open_run(tiny(a, b, tmp_path, name="full", crop_size=48), None, None, quiet=True)
+    full.run()
+
+    part = open_run(tiny(a, b, tmp_path, name="part", crop_size=48), None, None, quiet=True)
+    step = part.train_step
+
+    def interrupt_at_4():
+        if part.step == 4:
+            raise KeyboardInterrupt  # what Ctrl-C raises
+        return step()
+
+    part.train_step = interrupt_at_4
+    with pytest.raises(KeyboardInterrupt):
+        part.run()
+    resumed = open_run(None, part.run_dir, None, quiet=True)
+    assert resumed.step == 4
+    resumed.run()
+    assert resumed.step == full.step == 8
+    for name in full.nets:
+        for (k, v), w in zip(full.nets[name].state_dict().items(), resumed.nets[name].state_dict().values()):
+            assert torch.equal(v, w), f"{name}.{k} differs after resume"
+    assert torch.equal(full.opt_g.state_dict()["state"][0]["exp_avg"], resumed.opt_g.state_dict()["state"][0]["exp_avg"])
+
+
+def test_learns_a_known_mapping(tmp_path, inverted_pair):
+    """A tiny CycleGAN (64 px, ngf 16, 3 blocks) learns colour inversion from unpaired examples."""
+    a, b = inverted_pair
+    trainer = open_run(tiny(a, b, tmp_path, iterations=300, seed=0), None, None, quiet=True)
+    trainer.run()
+    rng = np.random.default_rng(123)  # held-out images
+    x = torch.stack([torch.from_numpy(tinted(rng).copy()).permute(2, 0, 1) for _ in range(16)]).float() / 127.5 - 1
+    with torch.no_grad():
+        y = trainer.nets["G_A"].eval()(x)
+    error = (y - (-x)).abs().mean().item()
+    baseline = (x - (-x)).abs().mean().item()
+    assert error <= 0.5 * baseline, (error, baseline)
+
+
+def test_out_of_memory_says_what_to_lower(tmp_path, inverted_pair):
+    a, b = inverted_pair
+    trainer = open_run(tiny(a, b, tmp_path), None, None, quiet=True)
+
+    def oom():
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    trainer.train_step = oom
+    with pytest.raises(VidganError, match="lower --batch-size"):
+        trainer.run()
+
+
+def test_export_fp16_int8_and_shards(tmp_path, inverted_pair):
+    a, b = inverted_pair
+    trainer = open_run(tiny(a, b, tmp_path, name="pix2inv", iterations=3), None, None, quiet=True)
+    run_dir = trainer.run()
+    out = tmp_path / "models"
+    paths = export_run(run_dir, out)
+    assert [p.name for p in paths] == ["pix2inv.safetensors", "inv2pix.safetensors"]
+    card = json.loads((out / "pix2inv.json").read_text())
+    assert card["direction"] == "A->B" and card["domains"] == {"input": "pix", "output": "inv"}
+    assert card["training"]["iterations"] == 3 and card["recipe"]["ngf"] == 16
+    g = trainer.nets["G_A"].eval()
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        reference = g(x)
+        fp16 = load_generator_file(paths[0]).generator(x)
+    assert (fp16 - reference).abs().max() < 0.02
+
+    int8 = export_run(run_dir, tmp_path / "int8", precision="int8")[0]
+    card8 = json.loads(int8.with_suffix(".json").read_text())
+    assert card8["int8_psnr_vs_fp16_db"] >= 38.0
+    assert int8.stat().st_size < 0.6 * paths[0].stat().st_size
+    assert int8_fidelity(g, trainer.samples[0]) == pytest.approx(card8["int8_psnr_vs_fp16_db"], abs=0.01)
+
+    sharded = export_run(run_dir, tmp_path / "shards", max_shard_bytes=20_000)[0]
+    assert sharded.name == "pix2inv.safetensors.index.json"
+    assert len(list((tmp_path / "shards").glob("pix2inv-*-of-*.safetensors"))) > 2
+    with torch.no_grad():
+        assert torch.equal(load_generator_file(sharded).generator(x), fp16)
+
+
+def test_cli_train_export_translate(tmp_path, inverted_pair, user_folder, monkeypatch):
+    a, b = inverted_pair
+    monkeypatch.chdir(tmp_path)
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('name = "cat2dog"\n[model]\nngf = 8\nn_blocks = 2\nndf = 8\n[data]\nload_size = 40\n'
+                      'crop_size = 32\n[schedule]\nepochs = 100\n')  # fmt: skip
+    result = CliRunner().invoke(main, ["train", "--recipe", str(recipe), "--a", str(a), "--b", str(b),
+                                       "--iterations", "3", "-q", "--sample-every", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "runs" / "cat2dog"
+    assert (run / "state.pt").is_file() and (run / "samples" / "step_0000002.png").is_file()
+    assert len((run / "log.jsonl").read_text().splitlines()) == 1
+    assert find_model("cat2dog") == user_folder / "cat2dog.safetensors"
+    assert load_model("dog2cat").generator.config.ngf == 8
+    state = torch.load(run / "state.pt", weights_only=True)
+    assert state["step"] == 3 and state["config"]["crop_size"] == 32 and state["config"]["epochs"] is None
+
+    from clips import make_clip
+
+    clip = make_clip(tmp_path / "c.mp4", 48, 32, frames=2)
+    result = CliRunner().invoke(main, ["translate", str(clip), "-m", "cat2dog", "--quiet"])
+    assert result.exit_code == 0 and (tmp_path / "c_cat2dog.mp4").is_file()
+
+    again = CliRunner().invoke(main, ["train", "--recipe", str(recipe), "--a", str(a), "--b", str(b)])
+    assert again.exit_code == 1 and "--resume" in again.output
+
+
+def test_recipe_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("learning_rate = 1\n")
+    with pytest.raises(VidganError, match="unknown training setting"):
+        load_recipe(bad)
+    assert load_recipe(ROOT / "pipelines" / "horse2zebra.toml")["name"] == "horse2zebra"
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),
+                    reason="torchrun not installed")  # fmt: skip
+def test_ddp_two_processes_on_cpu(tmp_path, inverted_pair):
+    a, b = inverted_pair
+    torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [torchrun, "--standalone", "--nproc_per_node=2", "-m", "vidgan", "train", "--a", str(a), "--b", str(b),
+           "--name", "ddp", "--runs-dir", str(tmp_path / "runs"), "--iterations", "4", "--ngf", "8", "--n-blocks",
+           "1", "--ndf", "8", "--load-size", "36", "--crop-size", "32", "--device", "cpu", "--no-export", "-q",
+           "--sample-every", "0"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=55, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    state = torch.load(tmp_path / "runs" / "ddp" / "state.pt", weights_only=True)
+    assert state["step"] == 4 and state["images_seen"] == 8  # 2 processes x batch 1 x 4 iterations

@@ -1,0 +1,1 @@
+"""The CycleGAN trainer: data, losses, image pool, schedule, the loop and the exporter."""

@@ -1,0 +1,115 @@
+"""The training configuration: one dataclass that a recipe TOML, the CLI and the Python API all fill.
+
+Defaults are the paper's and its official code's (Zhu et al. 2017, section 4 and appendix 7).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from vidgan.errors import VidganError
+
+
+@dataclass
+class TrainConfig:
+    # --- data
+    a: str = ""  # folder of domain A (images, or video clips to sample frames from); `trainA` found inside
+    b: str = ""  # folder of domain B
+    name: str = "mypair"  # run and model name; export writes NAME (A->B) and its reverse
+    runs_dir: str = "runs"  # runs live in RUNS_DIR/NAME
+    load_size: int = 286  # resize to this square first (official: 286) ...
+    crop_size: int = 256  # ... then random-crop this (official: 256)
+    preprocess: str = "resize_and_crop"  # resize_and_crop | crop (no resize) | resize (to crop_size, no crop)
+    flip: bool = True  # random horizontal flips
+    frames_per_clip: int = 32  # frames sampled evenly from each video clip in a domain folder
+    data_licence: str = "unknown"  # the training data's licence, copied into the model cards
+
+    # --- networks (section 4 / appendix 7.2)
+    ngf: int = 64  # generator filters in the first layer
+    n_blocks: int = 9  # residual blocks: 9 at 256 px, 6 at 128 px
+    ndf: int = 64  # discriminator filters in the first layer
+    n_layers_d: int = 3  # PatchGAN depth: 3 gives the 70x70 receptive field
+
+    # --- objective (equations 1-3; identity loss from section 5.2 and the official default)
+    gan_mode: str = "lsgan"  # lsgan (least squares, the paper's choice for stability) | vanilla
+    lambda_cycle: float = 10.0  # lambda of the cycle-consistency loss, both directions
+    identity: float = 0.5  # identity-loss weight, relative to lambda_cycle; 0 turns it off
+    pool_size: int = 50  # discriminators see a history of this many generated images
+
+    # --- optimisation
+    lr: float = 2e-4  # Adam learning rate, constant for the first half of the schedule, then linear to 0
+    beta1: float = 0.5  # Adam beta1 (the paper's); beta2 is 0.999
+    batch_size: int = 1  # the paper's batch size
+    epochs: float | None = 200  # schedule length in epochs (100 constant + 100 decay in the paper) ...
+    iterations: int | None = None  # ... or in iterations (overrides epochs) ...
+    time_budget: float | None = None  # ... or in wall-clock seconds: the schedule is fitted to it
+    seed: int = 0  # seeds networks, data order, augmentation and the image pools
+
+    # --- speed
+    device: str = "auto"  # auto | cpu | cuda
+    precision: str = "auto"  # auto (bf16 on CUDA) | fp32 | bf16
+    channels_last: bool = True  # NHWC layout on CUDA (tensor cores like it)
+    compile: bool = False  # torch.compile the networks (CUDA; compile time counts in a time budget)
+
+    # --- bookkeeping
+    save_every: float = 600.0  # seconds between resumable checkpoints (and one at the end)
+    log_every: int = 100  # iterations between JSONL log lines
+    sample_every: int = 1000  # iterations between PNG grids of real / translated / reconstructed
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise VidganError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def validate(self) -> None:
+        if self.preprocess not in ("resize_and_crop", "crop", "resize"):
+            raise VidganError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
+        if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
+            raise VidganError(f"load size {self.load_size} is smaller than the crop {self.crop_size}")
+        if self.crop_size % 4:
+            raise VidganError(f"crop size must be a multiple of 4 (got {self.crop_size})")
+        if self.gan_mode not in ("lsgan", "vanilla"):
+            raise VidganError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
+        if not (self.epochs or self.iterations or self.time_budget):
+            raise VidganError("give the schedule: epochs, iterations or a time budget")
+
+
+def load_recipe(path: str | Path) -> dict:
+    """A recipe TOML as a flat dict of TrainConfig fields (tables are flattened: [data] crop_size = ...)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise VidganError(f"recipe not found: {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise VidganError(f"recipe {path} is not valid TOML: {e}") from None
+    flat: dict = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    if "time_budget" in flat and isinstance(flat["time_budget"], str):
+        flat["time_budget"] = parse_duration(flat["time_budget"])
+    TrainConfig.from_dict(flat)  # reject unknown keys early
+    return flat
+
+
+def parse_duration(text: str) -> float:
+    """'9m', '1h30m', '90s', '540' -> seconds."""
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([hms])", text)
+    if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
+        raise VidganError(f"{text!r} is not a duration: use e.g. 9m, 1h30m, 90s")
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)

@@ -1,0 +1,109 @@
+"""`vidgan export RUN_DIR`: a run's two generators as inference checkpoints with their model cards.
+
+G_A (A->B) is written as NAME, G_B (B->A) as the reverse name (horse2zebra -> zebra2horse, else
+NAME-reverse), by default into the user folder, so `vidgan translate --model NAME` finds them at once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import torch
+
+from vidgan.checkpoints import dequantize, quantize_int8, save_generator, user_dir
+from vidgan.errors import VidganError
+from vidgan.nets import GeneratorConfig, ResnetGenerator
+
+PAPER_IMAGES = 266_800  # 200 epochs x 1334 images per epoch (horse2zebra, batch 1)
+INT8_MIN_PSNR = 38.0  # dB of int8 outputs against fp16 outputs: below this the int8 export is refused
+
+
+def domain_names(name: str) -> tuple[str, str, str]:
+    """(domain A, domain B, reverse model name) from a run name like horse2zebra."""
+    match = re.fullmatch(r"(.+?)2(.+)", name)
+    if match:
+        return match.group(1), match.group(2), f"{match.group(2)}2{match.group(1)}"
+    return "A", "B", f"{name}-reverse"
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor, peak: float = 2.0) -> float:
+    """PSNR in dB between images whose values span `peak` ([-1, 1] by default)."""
+    mse = float(((a.double() - b.double()) ** 2).mean())
+    return math.inf if mse == 0 else 10 * math.log10(peak**2 / mse)
+
+
+def int8_fidelity(generator: ResnetGenerator, images: torch.Tensor) -> float:
+    """PSNR (dB) of the int8-quantised generator's outputs against the fp16 weights' outputs on uint8
+    images (N, 3, H, W): what the int8 export gives up."""
+    reference = ResnetGenerator(generator.config).eval()
+    reference.load_state_dict({k: v.half().float() for k, v in generator.state_dict().items()})
+    quantized = ResnetGenerator(generator.config).eval()
+    quantized.load_state_dict(dequantize(quantize_int8(generator.state_dict())))
+    x = images.float().div(127.5).sub(1)
+    with torch.no_grad():
+        return psnr(quantized(x), reference(x))
+
+
+def export_run(
+    run_dir: str | Path,
+    out_dir: str | Path | None = None,
+    precision: str = "fp16",
+    max_shard_bytes: int | None = None,
+) -> list[Path]:
+    """Write both generators of a run; returns the paths written (index files for sharded ones)."""
+    run_dir = Path(run_dir)
+    state_path = run_dir / "state.pt"
+    if not state_path.is_file():
+        raise VidganError(f"{run_dir} is not a training run (no state.pt)")
+    if precision not in ("fp16", "fp32", "int8"):
+        raise VidganError(f"unknown export precision {precision!r}: fp16, fp32 or int8")
+    state = torch.load(state_path, map_location="cpu", weights_only=True)
+    config = state["config"]
+    out_dir = Path(out_dir) if out_dir else user_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name_a, name_b, reverse = domain_names(config["name"])
+    written = []
+    for net, name, source, target, samples in (
+        ("G_A", config["name"], name_a, name_b, state["samples"][0]),
+        ("G_B", reverse, name_b, name_a, state["samples"][1]),
+    ):
+        generator = ResnetGenerator(GeneratorConfig(ngf=config["ngf"], n_blocks=config["n_blocks"]))
+        generator.load_state_dict(state["nets"][net])
+        generator.eval()
+        card = {
+            "name": name,
+            "description": f"{source} -> {target}, trained by vidgan ({state['images_seen']:,} images seen)",
+            "direction": "A->B" if net == "G_A" else "B->A",
+            "domains": {"input": source, "output": target},
+            "recipe": config,
+            "data": {"a": config["a"], "b": config["b"], "licence": config["data_licence"]},
+            "training": {
+                "iterations": state["step"],
+                "images_seen": state["images_seen"],
+                "paper_images_seen": PAPER_IMAGES,
+                "seconds": round(state["train_seconds"], 1),
+                "device": state.get("device", "unknown"),
+            },
+            "precision": precision,
+            "metrics": {},
+        }
+        if precision == "int8":
+            fidelity = int8_fidelity(generator, samples)
+            if fidelity < INT8_MIN_PSNR:
+                raise VidganError(f"int8 export of {name} is {fidelity:.1f} dB from fp16 (< {INT8_MIN_PSNR} dB): "
+                                  f"export fp16 instead")  # fmt: skip
+            card["int8_psnr_vs_fp16_db"] = round(fidelity, 2)
+        dtype = {"fp16": torch.float16, "fp32": torch.float32, "int8": "int8"}[precision]
+        written.append(save_generator(generator, out_dir / f"{name}.safetensors", card, dtype, max_shard_bytes))
+    return written
+
+
+def parse_size(text: str) -> int:
+    """'10MB', '500KB', '1GB', '123' -> bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*", text.lower())
+    if not match:
+        raise VidganError(f"{text!r} is not a size: use e.g. 10MB")
+    unit = match.group(2).rstrip("b").rstrip("i")
+    return int(float(match.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[unit])

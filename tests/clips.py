@@ -128,3 +128,43 @@ def stream_info(path: Path) -> dict:
             "color_range": v.codec_context.color_range if v else None,
             "streams": [s.type for s in container.streams],
         }
+
+
+def textured(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A smooth random texture (optical flow needs structure to lock on to)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, (height // 8 + 1, width // 8 + 1, 3), dtype=np.uint8)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def make_shift_clip(path: Path, width: int = 128, height: int = 96, frames: int = 10, dx: int = 2,
+                    cut_at: int | None = None) -> Path:  # fmt: skip
+    """One texture panning `dx` pixels per frame; from `cut_at` on, a different texture (a scene cut)."""
+    scene = textured(width + dx * frames, height, 0)
+    other = textured(width + dx * frames, height, 1)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(frames):
+            source = other if cut_at is not None and i >= cut_at else scene
+            x0 = dx * (frames - i)  # content moves right by dx each frame
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(source[:, x0 : x0 + width]), format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+class Flicker(nn.Module):
+    """Per-frame random brightness jumps: the flicker CycleGAN shows on video, exaggerated."""
+
+    def __init__(self, amount: float = 0.15, seed: int = 0) -> None:
+        super().__init__()
+        self.amount = amount
+        self.rng = torch.Generator().manual_seed(seed)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        offsets = (torch.rand(x.shape[0], 1, 1, 1, generator=self.rng) * 2 - 1) * self.amount
+        return (x + offsets.to(x.device)).clamp(-1, 1)

@@ -12,8 +12,8 @@ import av
 import numpy as np
 import pytest
 import torch
-from clips import Invert, make_clip
 from click.testing import CliRunner
+from clips import Invert, make_clip
 from torch import nn
 
 from vidgan import TranslateOptions, VidganError

@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from clips import make_clip, read_video
 from click.testing import CliRunner
+from clips import make_clip, read_video
 from PIL import Image
 
 from vidgan.cli import main

@@ -21,7 +21,7 @@ from vidgan.cli import main
 from vidgan.train.config import TrainConfig, load_recipe, parse_duration
 from vidgan.train.data import PairSampler, load_domain
 from vidgan.train.export import export_run, int8_fidelity
-from vidgan.train.loop import Trainer, open_run
+from vidgan.train.loop import open_run
 from vidgan.train.losses import gan_loss
 from vidgan.train.pool import ImagePool
 from vidgan.train.schedule import BudgetFitter, lr_factor
@@ -168,7 +168,8 @@ def test_resume_is_bit_for_bit(tmp_path, inverted_pair):
     for name in full.nets:
         for (k, v), w in zip(full.nets[name].state_dict().items(), resumed.nets[name].state_dict().values()):
             assert torch.equal(v, w), f"{name}.{k} differs after resume"
-    assert torch.equal(full.opt_g.state_dict()["state"][0]["exp_avg"], resumed.opt_g.state_dict()["state"][0]["exp_avg"])
+    adam_full, adam_resumed = full.opt_g.state_dict()["state"][0], resumed.opt_g.state_dict()["state"][0]
+    assert torch.equal(adam_full["exp_avg"], adam_resumed["exp_avg"])
 
 
 def test_learns_a_known_mapping(tmp_path, inverted_pair):

@@ -9,6 +9,7 @@ from torch import nn
 
 from vidgan.checkpoints import LoadedModel, load_model
 from vidgan.errors import VidganError
+from vidgan.temporal import DEFAULT_STRENGTH, SmoothingConfig
 from vidgan.translate import (
     Result,
     TranslateOptions,
@@ -62,7 +63,11 @@ def translate_video(
     src: str | os.PathLike,
     dst: str | os.PathLike | None = None,
     model: str | nn.Module = "horse2zebra",
+    smooth: str = "none",
+    smooth_strength: float = DEFAULT_STRENGTH,
     **options,
 ) -> Result:
-    """Translate one clip (or image); keyword arguments are `TranslateOptions` fields."""
-    return translate(src, dst, model, TranslateOptions(**options))[0]
+    """Translate one clip (or image). `smooth` is none, ema or flow; other keyword arguments are
+    `TranslateOptions` fields."""
+    options = TranslateOptions(smooth=SmoothingConfig(smooth, smooth_strength), **options)
+    return translate(src, dst, model, options)[0]

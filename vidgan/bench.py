@@ -11,6 +11,8 @@ The paper's generator (9 blocks, ngf 64) is used with random weights: speed does
 
 from __future__ import annotations
 
+import os
+import platform
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -161,11 +163,13 @@ def markdown_table(rows: list[BenchRow], device: str) -> str:
 
 
 def describe_device(device: torch.device) -> str:
+    """The card or CPU a figure was measured on, for the tables."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    import os
-    import platform
-
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""  # fmt: skip
-    return f"CPU {model}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    return (
+        f"CPU {model or platform.processor()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )

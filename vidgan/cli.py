@@ -10,6 +10,7 @@ import click
 
 from vidgan.errors import VidganError
 from vidgan.inference import DEVICES, PRECISIONS
+from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
 from vidgan.video.encode import ENCODERS, EncodeSettings
 
 
@@ -74,39 +75,96 @@ def main() -> None:
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Output file (or folder, for a folder INPUT). Default: INPUT_MODEL.EXT in the current folder "
-                   "(INPUT_MODEL beside a folder INPUT).")
-@click.option("-m", "--model", default="horse2zebra", show_default=True,
-              help="A model name (see `vidgan models`), official:NAME, or a .safetensors/.pth file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Output file (or folder, for a folder INPUT). Default: INPUT_MODEL.EXT in the current folder "
+    "(INPUT_MODEL beside a folder INPUT).",
+)
+@click.option(
+    "-m",
+    "--model",
+    default="horse2zebra",
+    show_default=True,
+    help="A model name (see `vidgan models`), official:NAME, or a .safetensors/.pth file.",
+)
 @click.option("-r", "--recursive", is_flag=True, help="With a folder INPUT, include its subfolders.")
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
-              help="Where the generator runs; auto picks CUDA, then MPS, then the CPU.")
-@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
-              help="Arithmetic of the generator; auto is bf16 on CUDA and on CPUs with bf16 hardware, else fp32.")
-@click.option("--batch-size", type=click.IntRange(1), default=None,
-              help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.")
-@click.option("--size", default="256", show_default=True, callback=_parse_size,
-              help="Working resolution: the short side in pixels (the models were trained at 256), or 'native'.")
-@click.option("--output-size", type=click.Choice(["input", "working"]), default="input", show_default=True,
-              help="input: scale the result back to the input's size; working: keep the working resolution.")
-@click.option("--codec", type=click.Choice(list(ENCODERS)), default=None,
-              help="Video codec. Default: h264 (vp9 for .webm).")
-@click.option("--crf", type=click.IntRange(0, 63), default=None,
-              help="Constant quality, lower is better (defaults: h264 23, hevc 28, vp9 32, av1 35).")
-@click.option("--preset", default=None,
-              help="Encoder speed: x264/x265 names (ultrafast..veryslow, default medium); vp9 cpu-used 0-8 "
-                   "(default 4); av1 0-13 (default 8).")
+@click.option(
+    "--device",
+    type=click.Choice(DEVICES),
+    default="auto",
+    show_default=True,
+    help="Where the generator runs; auto picks CUDA, then MPS, then the CPU.",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    default="auto",
+    show_default=True,
+    help="Arithmetic of the generator; auto is bf16 on CUDA and on CPUs with bf16 hardware, else fp32.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
+)
+@click.option(
+    "--size",
+    default="256",
+    show_default=True,
+    callback=_parse_size,
+    help="Working resolution: the short side in pixels (the models were trained at 256), or 'native'.",
+)
+@click.option(
+    "--output-size",
+    type=click.Choice(["input", "working"]),
+    default="input",
+    show_default=True,
+    help="input: scale the result back to the input's size; working: keep the working resolution.",
+)
+@click.option(
+    "--codec", type=click.Choice(list(ENCODERS)), default=None, help="Video codec. Default: h264 (vp9 for .webm)."
+)
+@click.option(
+    "--crf",
+    type=click.IntRange(0, 63),
+    default=None,
+    help="Constant quality, lower is better (defaults: h264 23, hevc 28, vp9 32, av1 35).",
+)
+@click.option(
+    "--preset",
+    default=None,
+    help="Encoder speed: x264/x265 names (ultrafast..veryslow, default medium); vp9 cpu-used 0-8 "
+    "(default 4); av1 0-13 (default 8).",
+)
+@click.option(
+    "--smooth",
+    type=click.Choice(MODES),
+    default="none",
+    show_default=True,
+    help="Temporal smoothing against flicker: flow (optical flow, keeps motion sharp) or ema (still shots).",
+)
+@click.option(
+    "--smooth-strength",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_STRENGTH,
+    show_default=True,
+    help="How much of the previous output to carry over where it is reliable: 0 none, 1 all.",
+)
 @click.option("--compare", is_flag=True, help="Write input and output side by side.")
-@click.option("--start", default=None, callback=_parse_time, help="Start this far into the clip: seconds (12.5) or [h:]m:s.")
+@click.option(
+    "--start", default=None, callback=_parse_time, help="Start this far into the clip: seconds (12.5) or [h:]m:s."
+)
 @click.option("--duration", default=None, callback=_parse_time, help="Translate only this long: seconds or [h:]m:s.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices; errors still print.")
 @_friendly
 def translate(input_path: Path, output: Path | None, model: str, recursive: bool, device: str, precision: str,
               batch_size: int, size: int | None, output_size: str, codec: str | None, crf: int | None,
-              preset: str | None, compare: bool, start: float | None, duration: float | None, overwrite: bool,
-              quiet: bool) -> None:  # fmt: skip
+              preset: str | None, smooth: str, smooth_strength: float, compare: bool, start: float | None,
+              duration: float | None, overwrite: bool, quiet: bool) -> None:  # fmt: skip
     """Translate a video, an image, or every video and image in a folder.
 
     \b
@@ -121,6 +179,7 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     options = TranslateOptions(
         size=size, output_size=output_size, batch_size=batch_size, device=device,
         precision=precision, encode=EncodeSettings(codec, crf, preset), compare=compare,
+        smooth=SmoothingConfig(smooth, smooth_strength),
         start=start, duration=duration, overwrite=overwrite, quiet=quiet,
     )  # fmt: skip
     if options.duration == 0:
@@ -136,7 +195,8 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
             raise click.ClickException(f"{len(failed)} of {len(results)} files failed")
     else:
         r = results[0]
-        click.echo(f"wrote {r.dst} ({r.frames} frame{'s' * (r.frames != 1)} in {r.seconds:.1f} s, {r.fps:.1f} frames/s)")
+        frames = f"{r.frames} frame{'s' * (r.frames != 1)}"
+        click.echo(f"wrote {r.dst} ({frames} in {r.seconds:.1f} s, {r.fps:.1f} frames/s)")
 
 
 def _print_table(results) -> None:
@@ -216,12 +276,21 @@ def _train_options(fn):
 
 @main.command()
 @_train_options
-@click.option("--recipe", type=click.Path(dir_okay=False, path_type=Path),
-              help="A TOML recipe (pipelines/*.toml); options given here override it.")
-@click.option("--resume", type=click.Path(file_okay=False, path_type=Path),
-              help="Continue the run in this folder exactly where it stopped.")
-@click.option("--init-from", type=click.Path(path_type=Path),
-              help="Start a new run from another run's weights (not its optimiser or schedule).")
+@click.option(
+    "--recipe",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML recipe (pipelines/*.toml); options given here override it.",
+)
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Continue the run in this folder exactly where it stopped.",
+)
+@click.option(
+    "--init-from",
+    type=click.Path(path_type=Path),
+    help="Start a new run from another run's weights (not its optimiser or schedule).",
+)
 @click.option("--no-export", is_flag=True, help="Do not export the generators at the end.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly
@@ -270,10 +339,19 @@ def train(recipe: Path | None, resume: Path | None, init_from: Path | None, no_e
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write to. Default: the user folder, where --model NAME looks.")
-@click.option("--precision", type=click.Choice(["fp16", "fp32", "int8"]), default="fp16", show_default=True,
-              help="Weights' format; int8 is per-channel quantised and refused if it strays over 38 dB PSNR from fp16.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write to. Default: the user folder, where --model NAME looks.",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(["fp16", "fp32", "int8"]),
+    default="fp16",
+    show_default=True,
+    help="Weights' format; int8 is per-channel quantised and refused if it strays over 38 dB PSNR from fp16.",
+)
 @click.option("--max-shard-size", default=None, help="Split files larger than this (e.g. 10MB).")
 @_friendly
 def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: str | None) -> None:
@@ -285,6 +363,70 @@ def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: s
         click.echo(f"exported {path}")
 
 
+@main.group()
+def metrics() -> None:
+    """Measure translated videos."""
+
+
+@metrics.command("temporal")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reference", type=click.Path(dir_okay=False, path_type=Path),
+              help="The per-frame (unsmoothed) output: adds PSNR and SSIM of OUTPUT to it.")
+@click.option("--flow", "methods", type=click.Choice(["dis", "farneback", "both"]), default="both", show_default=True,
+              help="Optical flow used to warp the previous frame.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures here.")
+@_friendly
+def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None, methods: str,
+                     json_path: Path | None) -> None:  # fmt: skip
+    """Warping error of OUTPUT (translated from INPUT): flicker between consecutive frames after following
+    the input's motion (Lai et al. 2018; lower is steadier), in [0, 1] pixel units squared."""
+    import json
+
+    from vidgan.metrics.temporal import temporal_report
+
+    chosen = ("dis", "farneback") if methods == "both" else (methods,)
+    report = temporal_report(input_path, output_path, reference, chosen)
+    for method, value in report["warping_error"].items():
+        click.echo(f"warping error ({method}): {value:.6f}")
+    if reference is not None:
+        click.echo(f"PSNR to reference: {report['psnr_to_reference']:.2f} dB")
+        click.echo(f"SSIM to reference: {report['ssim_to_reference']:.4f}")
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+@main.command("plot-losses")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (default RUN_DIR/losses.png)."
+)
+@_friendly
+def plot_losses(run_dir: Path, output: Path | None) -> None:
+    """Draw a run's losses over the iterations as a PNG."""
+    from vidgan.train.plot import plot_losses as plot
+
+    click.echo(f"wrote {plot(run_dir, output)}")
+
+
+@main.command("bench-train")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True, help="Batch of the fast setting.")
+@click.option("--compile/--no-compile", default=False, show_default=True, help="torch.compile in the fast setting.")
+@click.option("--steps", type=click.IntRange(1), default=20, show_default=True, help="Timed iterations per setting.")
+@click.option("--warmup", type=click.IntRange(1), default=3, show_default=True, help="Untimed iterations first.")
+@click.option("--crop", type=click.IntRange(32), default=256, show_default=True, help="Training crop size.")
+@_friendly
+def bench_train(device: str, batch_size: int, compile: bool, steps: int, warmup: int, crop: int) -> None:
+    """Training images/s and TFLOP/s of the paper's setting (fp32, batch 1, eager) and the fast one."""
+    from vidgan.bench import describe_device
+    from vidgan.inference import pick_device
+    from vidgan.train.bench import markdown_table, run_train_benchmark
+
+    rows = run_train_benchmark(device, batch_size, compile, steps, warmup, crop, log=lambda m: click.echo(m, err=True))
+    click.echo(markdown_table(rows, describe_device(pick_device(device))))
+
+
 def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
     try:
         return [tuple(int(n) for n in item.lower().split("x")) for item in value.split(",")]  # type: ignore[misc]
@@ -293,16 +435,36 @@ def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
 
 
 @main.command()
-@click.option("--sizes", default="256x256,640x360", show_default=True, callback=_parse_sizes,
-              help="Input frame sizes of the synthetic clips, WxH, comma-separated.")
-@click.option("--precision", "precisions", default="fp32,bf16", show_default=True,
-              help="Precisions to time, comma-separated (fp32, bf16, fp16).")
+@click.option(
+    "--sizes",
+    default="256x256,640x360",
+    show_default=True,
+    callback=_parse_sizes,
+    help="Input frame sizes of the synthetic clips, WxH, comma-separated.",
+)
+@click.option(
+    "--precision",
+    "precisions",
+    default="fp32,bf16",
+    show_default=True,
+    help="Precisions to time, comma-separated (fp32, bf16, fp16).",
+)
 @click.option("--frames", type=click.IntRange(4), default=16, show_default=True, help="Frames per clip.")
-@click.option("--batch-size", type=click.IntRange(1), default=None,
-              help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
+)
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--size", "working", default="256", show_default=True, callback=_parse_size,
-              help="Working resolution, as for translate.")
+@click.option(
+    "--size",
+    "working",
+    default="256",
+    show_default=True,
+    callback=_parse_size,
+    help="Working resolution, as for translate.",
+)
 @_friendly
 def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: str, working: int | None) -> None:
     """Time vidgan translate against a sequential fp32 batch-1 loop, the generator alone and decode+encode

@@ -49,9 +49,10 @@ def fetch_official(name: str, quiet: bool = False) -> Path:
     try:
         with urllib.request.urlopen(url, timeout=60) as response, atomic_path(pth, overwrite=True) as tmp:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with open(tmp, "wb") as f, tqdm(
-                total=total, unit="B", unit_scale=True, desc=f"downloading {name}", disable=quiet
-            ) as bar:
+            with (
+                open(tmp, "wb") as f,
+                tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {name}", disable=quiet) as bar,
+            ):
                 while chunk := response.read(1 << 20):
                     f.write(chunk)
                     bar.update(len(chunk))
@@ -68,4 +69,3 @@ def fetch_official(name: str, quiet: bool = False) -> Path:
     finally:
         pth.unlink(missing_ok=True)
     return target
-

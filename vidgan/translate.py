@@ -25,6 +25,7 @@ from torch import nn
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
 from vidgan.inference import FrameTranslator, default_batch_size, pick_device, pick_precision
+from vidgan.temporal import Smoother, SmoothingConfig
 from vidgan.video.decode import Frame, Span, probe, read_frames
 from vidgan.video.encode import CONTAINERS, EncodeSettings, VideoWriter, container_format, resolve_codec
 
@@ -42,6 +43,7 @@ class TranslateOptions:
     device: str = "auto"  # auto | cpu | cuda | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 where the hardware has it)
     encode: EncodeSettings = field(default_factory=EncodeSettings)
+    smooth: SmoothingConfig = field(default_factory=SmoothingConfig)  # temporal smoothing (videos only)
     compare: bool = False  # input and output side by side
     start: float | None = None  # seconds into the clip
     duration: float | None = None  # seconds to translate from `start`
@@ -118,7 +120,7 @@ def _get(q: queue.Queue, stop: threading.Event, worker: _Worker | None = None) -
             return q.get(timeout=0.1)
         except queue.Empty:
             if worker is not None and worker.error is not None:
-                raise worker.error
+                raise worker.error from None
     raise _Stop
 
 
@@ -186,9 +188,12 @@ def translate_video(
                 _put(q_in, frame, stop)
             _put(q_in, _END, stop)
 
+        smoother = Smoother(options.smooth)
+
         def encode() -> None:
             while (item := _get(q_out, stop)) is not _END:
                 rgb, frame = item
+                rgb = smoother(frame.rgb, rgb)  # in order, and beside inference rather than in its way
                 if options.compare:
                     rgb = np.hstack([frame.display, _resize_rgb(rgb, out_w, out_h)])
                 writer.write(rgb, frame.pts)

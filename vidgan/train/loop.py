@@ -111,7 +111,7 @@ class Trainer:
         adam = {"lr": config.lr, "betas": (config.beta1, 0.999), "fused": True if cuda else None}
         self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters()], **adam)
         self.opt_d = torch.optim.Adam([*self.nets["D_A"].parameters(), *self.nets["D_B"].parameters()], **adam)
-        self.pools = {"A": ImagePool(config.pool_size, config.seed + 1), "B": ImagePool(config.pool_size, config.seed + 2)}
+        self.pools = {side: ImagePool(config.pool_size, config.seed + i) for i, side in enumerate("AB", 1)}
         self.step = 0
         self.images_seen = 0
         self.train_seconds = 0.0  # summed over sessions of a resumed run
@@ -202,8 +202,10 @@ class Trainer:
             loss_cyc = c.lambda_cycle * (cycle_loss(rec_a, real_a) + cycle_loss(rec_b, real_b))
             loss_idt = torch.zeros((), device=self.device)
             if c.identity > 0:
-                loss_idt = c.identity * c.lambda_cycle * (
-                    identity_loss(fwd["G_A"](real_b), real_b) + identity_loss(fwd["G_B"](real_a), real_a)
+                loss_idt = (
+                    c.identity
+                    * c.lambda_cycle
+                    * (identity_loss(fwd["G_A"](real_b), real_b) + identity_loss(fwd["G_B"](real_a), real_a))
                 )
         loss_g = loss_g_a + loss_g_b + loss_cyc + loss_idt
         self.opt_g.zero_grad(set_to_none=True)

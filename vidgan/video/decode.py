@@ -163,8 +163,10 @@ def probe(path: str | Path) -> VideoInfo:
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
-        duration = float(stream.duration * stream.time_base) if stream.duration else (
-            container.duration / av.time_base if container.duration else None
+        duration = (
+            float(stream.duration * stream.time_base)
+            if stream.duration
+            else (container.duration / av.time_base if container.duration else None)
         )
         return VideoInfo(
             path=path,

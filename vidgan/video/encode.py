@@ -47,9 +47,7 @@ def container_format(path: Path) -> str:
     try:
         return CONTAINERS[path.suffix.lower()]
     except KeyError:
-        raise VidganError(
-            f"unsupported output extension {path.suffix!r}: use one of {', '.join(CONTAINERS)}"
-        ) from None
+        raise VidganError(f"unsupported output extension {path.suffix!r}: use one of {', '.join(CONTAINERS)}") from None
 
 
 def resolve_codec(path: Path, settings: EncodeSettings) -> str:

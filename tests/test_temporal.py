@@ -1,0 +1,92 @@
+"""Temporal smoothing and the warping-error metric that grades it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from clips import Flicker, Invert, make_shift_clip, read_video
+from click.testing import CliRunner
+
+from vidgan import TranslateOptions, VidganError
+from vidgan.api import translate
+from vidgan.cli import main
+from vidgan.metrics.temporal import frames_of, psnr, ssim, temporal_report, warping_error
+from vidgan.temporal import SmoothingConfig, Smoother
+from vidgan.video.encode import EncodeSettings
+
+
+def run(src, dst, model, mode="none", strength=0.6, **kw):
+    options = TranslateOptions(quiet=True, size=None, encode=EncodeSettings(crf=0),
+                               smooth=SmoothingConfig(mode, strength), **kw)  # fmt: skip
+    return translate(src, dst, model, options)[0]
+
+
+@pytest.mark.parametrize("method", ["dis", "farneback"])
+def test_warping_error_separates_stable_from_flickering(tmp_path, method):
+    clip = make_shift_clip(tmp_path / "pan.mp4")
+    frames = list(frames_of(clip))
+    stable = warping_error(frames, frames, method)
+    rng = np.random.default_rng(0)
+    flicker = [np.clip(f.astype(np.int16) + rng.integers(-30, 30), 0, 255).astype(np.uint8) for f in frames]
+    flickering = warping_error(frames, flicker, method)
+    assert stable < 2e-4  # a panning shot translated consistently: near zero
+    assert flickering > 20 * stable and flickering > 3e-3
+
+
+def test_ssim_and_psnr():
+    a = np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    assert ssim(a, a) == pytest.approx(1.0) and psnr(a, a) == float("inf")
+    b = np.clip(a.astype(np.int16) + 10, 0, 255).astype(np.uint8)
+    assert ssim(a, 255 - a) < 0 < ssim(a, b) < 1 and 25 < psnr(a, b) < 30  # a negative is anti-correlated
+
+
+@pytest.mark.parametrize("mode", ["ema", "flow"])
+def test_smoothing_keeps_frames_and_times(tmp_path, mode):
+    clip = make_shift_clip(tmp_path / "pan.mp4", frames=8)
+    run(clip, tmp_path / "out.mp4", Invert(), mode)
+    _, t_in = read_video(clip)
+    _, t_out = read_video(tmp_path / "out.mp4")
+    assert t_out == t_in
+
+
+def test_flow_smoothing_removes_flicker_and_keeps_a_stable_result(tmp_path):
+    clip = make_shift_clip(tmp_path / "pan.mp4", frames=12)
+    run(clip, tmp_path / "perframe.mp4", Flicker(seed=1))
+    run(clip, tmp_path / "smooth.mp4", Flicker(seed=1), "flow", 0.8)
+    run(clip, tmp_path / "inverted.mp4", Invert())
+    run(clip, tmp_path / "inverted_smooth.mp4", Invert(), "flow", 0.8)
+    per_frame = temporal_report(clip, tmp_path / "perframe.mp4")["warping_error"]
+    smooth = temporal_report(clip, tmp_path / "smooth.mp4", tmp_path / "perframe.mp4")
+    for method in ("dis", "farneback"):
+        assert smooth["warping_error"][method] < 0.5 * per_frame[method]
+    # A result that does not flicker is left (nearly) as it was.
+    stable = temporal_report(clip, tmp_path / "inverted_smooth.mp4", tmp_path / "inverted.mp4")
+    assert stable["psnr_to_reference"] > 35 and stable["ssim_to_reference"] > 0.97
+
+
+def test_scene_cut_is_not_smeared(tmp_path):
+    clip = make_shift_clip(tmp_path / "cut.mp4", frames=10, cut_at=5)
+    run(clip, tmp_path / "perframe.mp4", Invert())
+    run(clip, tmp_path / "ema.mp4", Invert(), "ema", 1.0)
+    per_frame, _ = read_video(tmp_path / "perframe.mp4")
+    smoothed, _ = read_video(tmp_path / "ema.mp4")
+    # At strength 1, ema freezes a shot on its first frame; the cut must start afresh.
+    assert np.abs(smoothed[5].astype(int) - per_frame[5]).mean() < 1.0
+    assert np.abs(smoothed[4].astype(int) - per_frame[4]).mean() > 5.0
+
+
+def test_smoother_rejects_bad_settings():
+    with pytest.raises(VidganError):
+        Smoother(SmoothingConfig("blur"))
+    with pytest.raises(VidganError):
+        Smoother(SmoothingConfig("flow", 1.5))
+
+
+def test_metrics_command(tmp_path):
+    clip = make_shift_clip(tmp_path / "pan.mp4", frames=6)
+    run(clip, tmp_path / "out.mp4", Invert())
+    result = CliRunner().invoke(main, ["metrics", "temporal", str(clip), str(tmp_path / "out.mp4"),
+                                       "--reference", str(tmp_path / "out.mp4"), "--json", str(tmp_path / "m.json")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "warping error (dis)" in result.output and "warping error (farneback)" in result.output
+    assert (tmp_path / "m.json").is_file()

@@ -1,0 +1,1 @@
+"""Measurements of translations: temporal stability (warping error) and image fidelity (PSNR, SSIM)."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clips import Flicker, Invert, make_shift_clip, read_video
 from click.testing import CliRunner
+from clips import Flicker, Invert, make_shift_clip, read_video
 
 from vidgan import TranslateOptions, VidganError
 from vidgan.api import translate
 from vidgan.cli import main
 from vidgan.metrics.temporal import frames_of, psnr, ssim, temporal_report, warping_error
-from vidgan.temporal import SmoothingConfig, Smoother
+from vidgan.temporal import Smoother, SmoothingConfig
 from vidgan.video.encode import EncodeSettings
 
 
@@ -85,8 +85,9 @@ def test_smoother_rejects_bad_settings():
 def test_metrics_command(tmp_path):
     clip = make_shift_clip(tmp_path / "pan.mp4", frames=6)
     run(clip, tmp_path / "out.mp4", Invert())
-    result = CliRunner().invoke(main, ["metrics", "temporal", str(clip), str(tmp_path / "out.mp4"),
-                                       "--reference", str(tmp_path / "out.mp4"), "--json", str(tmp_path / "m.json")])  # fmt: skip
+    out = tmp_path / "out.mp4"
+    args = ["metrics", "temporal", str(clip), str(out), "--reference", str(out), "--json", str(tmp_path / "m.json")]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "warping error (dis)" in result.output and "warping error (farneback)" in result.output
     assert (tmp_path / "m.json").is_file()

@@ -114,6 +114,7 @@ def run_benchmark(
     batch: int | None = None,
     device_name: str = "auto",
     working: int | None = 256,
+    compile: bool = False,
     log=print,
 ) -> list[BenchRow]:
     device = pick_device(device_name)
@@ -132,10 +133,10 @@ def run_benchmark(
             seq = sequential(src, tmp / "seq.mp4", model, device, working)
             log(f"{width}x{height}: sequential fp32 batch 1 {seq:.2f} frames/s, decode+encode {plumbing:.1f} frames/s")
             for precision in precisions:
-                translator = FrameTranslator(model, device, precision)
+                translator = FrameTranslator(model, device, precision, compile, batch)
                 alone = generator_alone(translator, work, batch, frames)
                 opts = TranslateOptions(size=working, batch_size=batch, device=device.type, precision=precision,
-                                        quiet=True, overwrite=True)  # fmt: skip
+                                        compile=compile, quiet=True, overwrite=True)  # fmt: skip
                 translate_video(src, tmp / "warm.mp4", translator, replace(opts, duration=0.2))  # warm-up
                 e2e = translate_video(src, tmp / "out.mp4", translator, opts).fps
                 row = BenchRow(f"{width}x{height}", f"{work[0]}x{work[1]}", precision, batch, e2e, seq, alone, plumbing)

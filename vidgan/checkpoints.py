@@ -290,6 +290,8 @@ def list_models() -> list[tuple[str, str, str]]:
             name = path.name.removesuffix(_INDEX).removesuffix(".safetensors")
             card_path = path.with_name(f"{name}.json")
             card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+            if card.get("kind") == "judge":
+                continue  # an evaluation classifier, not a translation model
             rows.append((name, where, card.get("description", str(path))))
     for name in OFFICIAL_NAMES:
         state = "downloaded" if official_path(name).is_file() else "downloads on first use"

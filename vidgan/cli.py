@@ -111,6 +111,12 @@ def main() -> None:
     help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
 )
 @click.option(
+    "--compile",
+    "compile_",
+    is_flag=True,
+    help="torch.compile the generator for the clip's frame size (worth it for long clips on a GPU).",
+)
+@click.option(
     "--size",
     default="256",
     show_default=True,
@@ -162,7 +168,7 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices; errors still print.")
 @_friendly
 def translate(input_path: Path, output: Path | None, model: str, recursive: bool, device: str, precision: str,
-              batch_size: int, size: int | None, output_size: str, codec: str | None, crf: int | None,
+              batch_size: int, compile_: bool, size: int | None, output_size: str, codec: str | None, crf: int | None,
               preset: str | None, smooth: str, smooth_strength: float, compare: bool, start: float | None,
               duration: float | None, overwrite: bool, quiet: bool) -> None:  # fmt: skip
     """Translate a video, an image, or every video and image in a folder.
@@ -177,7 +183,7 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     from vidgan.translate import TranslateOptions
 
     options = TranslateOptions(
-        size=size, output_size=output_size, batch_size=batch_size, device=device,
+        size=size, output_size=output_size, batch_size=batch_size, device=device, compile=compile_,
         precision=precision, encode=EncodeSettings(codec, crf, preset), compare=compare,
         smooth=SmoothingConfig(smooth, smooth_strength),
         start=start, duration=duration, overwrite=overwrite, quiet=quiet,
@@ -363,6 +369,95 @@ def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: s
         click.echo(f"exported {path}")
 
 
+@main.command("train-judge")
+@click.option(
+    "--a",
+    "a_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Training images of domain A (a dataset root with trainA/testA works too).",
+)
+@click.option(
+    "--b",
+    "b_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Training images of domain B (or the dataset root).",
+)
+@click.option("--test-a", type=click.Path(file_okay=False, path_type=Path), help="Held-out A images (default: testA).")
+@click.option("--test-b", type=click.Path(file_okay=False, path_type=Path), help="Held-out B images (default: testB).")
+@click.option("--name", required=True, help="Judge name, e.g. horse-vs-zebra.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write NAME.safetensors and NAME.json to. Default: the user folder.",
+)
+@click.option(
+    "--epochs", type=click.IntRange(1), default=14, show_default=True, help="Passes over the training images."
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@_friendly
+def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | None, name: str, output: Path | None,
+                epochs: int, seed: int) -> None:  # fmt: skip
+    """Train the judge: a small A-vs-B classifier used by `vidgan eval` (no downloads needed)."""
+    from vidgan.checkpoints import user_dir
+    from vidgan.judge import JudgeConfig
+    from vidgan.judge import train_judge as train
+
+    def split(root: Path, side: str, kind: str) -> Path:
+        return root / f"{kind}{side}" if (root / f"{kind}{side}").is_dir() else root
+
+    if test_a is None or test_b is None:
+        if not ((a_dir / "testA").is_dir() and (b_dir / "testB").is_dir()):
+            raise click.UsageError("give --test-a and --test-b (held-out images), or dataset roots with testA/testB")
+        test_a, test_b = a_dir / "testA", b_dir / "testB"
+    path = train(split(a_dir, "A", "train"), split(b_dir, "B", "train"), test_a, test_b, name, output or user_dir(),
+                 JudgeConfig(epochs=epochs, seed=seed), log=lambda m: click.echo(m, err=True))  # fmt: skip
+    click.echo(f"wrote {path}")
+
+
+@main.command("eval")
+@click.option("-m", "--model", required=True, help="The model to evaluate (as for translate).")
+@click.option(
+    "--a",
+    "a_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Source-domain test images (testA for an A->B model).",
+)
+@click.option(
+    "--b", "b_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Target-domain test images."
+)
+@click.option("--judge", default="horse-vs-zebra", show_default=True, help="Judge name or file (see train-judge).")
+@click.option("--reverse", help="The reverse model, for cycle reconstruction figures.")
+@click.option(
+    "--inception",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="pytorch-fid's InceptionV3 weights file (pt_inception-2015-12-05-6726825d.pth): adds standard FID.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("eval"),
+    show_default=True,
+    help="Folder for eval.json, eval.md and contact_sheet.png.",
+)
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--limit", type=click.IntRange(2), help="Use only the first N images of each folder.")
+@_friendly
+def eval_command(model: str, a_dir: Path, b_dir: Path, judge: str, reverse: str | None, inception: Path | None,
+                 output: Path, device: str, limit: int | None) -> None:  # fmt: skip
+    """Measure a model's translations offline: judge score, judge-FID/KID (with ceiling and floor),
+    cycle error, and standard FID where the Inception weights are at hand."""
+    from vidgan.metrics.quality import evaluate, markdown
+
+    report = evaluate(model, a_dir, b_dir, judge, reverse, inception, output, device, limit)
+    click.echo(markdown(report))
+    click.echo(f"wrote {output / 'eval.json'}, {output / 'eval.md'}, {output / 'contact_sheet.png'}")
+
+
 @main.group()
 def metrics() -> None:
     """Measure translated videos."""
@@ -371,11 +466,22 @@ def metrics() -> None:
 @metrics.command("temporal")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--reference", type=click.Path(dir_okay=False, path_type=Path),
-              help="The per-frame (unsmoothed) output: adds PSNR and SSIM of OUTPUT to it.")
-@click.option("--flow", "methods", type=click.Choice(["dis", "farneback", "both"]), default="both", show_default=True,
-              help="Optical flow used to warp the previous frame.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures here.")
+@click.option(
+    "--reference",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The per-frame (unsmoothed) output: adds PSNR and SSIM of OUTPUT to it.",
+)
+@click.option(
+    "--flow",
+    "methods",
+    type=click.Choice(["dis", "farneback", "both"]),
+    default="both",
+    show_default=True,
+    help="Optical flow used to warp the previous frame.",
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures here."
+)
 @_friendly
 def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None, methods: str,
                      json_path: Path | None) -> None:  # fmt: skip
@@ -465,14 +571,16 @@ def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
     callback=_parse_size,
     help="Working resolution, as for translate.",
 )
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (as translate --compile).")
 @_friendly
-def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: str, working: int | None) -> None:
+def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: str, working: int | None,
+          compile_: bool) -> None:  # fmt: skip
     """Time vidgan translate against a sequential fp32 batch-1 loop, the generator alone and decode+encode
     alone, all in this run, and print a Markdown table."""
     from vidgan.bench import describe_device, markdown_table, run_benchmark
     from vidgan.inference import pick_device
 
-    rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working,
+    rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working, compile_,
                          log=lambda m: click.echo(m, err=True))  # fmt: skip
     click.echo(markdown_table(rows, describe_device(pick_device(device))))
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,15 +65,48 @@ def default_batch_size(device: torch.device) -> int:
     return 8 if device.type == "cuda" else 1
 
 
-class FrameTranslator:
-    """Applies a generator (any module mapping (N, 3, H, W) in [-1, 1] to the same) to uint8 frames."""
+@dataclass
+class Pending:
+    """A batch on its way through the generator; `result()` waits for it and returns (N, h, w, 3) uint8."""
 
-    def __init__(self, model: nn.Module, device: torch.device, precision: str = "fp32") -> None:
+    out: torch.Tensor  # host tensor being filled (pinned on CUDA, so the download is asynchronous)
+    count: int  # real frames; the rest pads a compiled model's static batch
+    done: torch.cuda.Event | None = None
+
+    def result(self) -> np.ndarray:
+        if self.done is not None:
+            self.done.synchronize()
+        return self.out[: self.count].numpy().copy()  # a copy: the pinned buffer is reused
+
+
+class FrameTranslator:
+    """Applies a generator (any module mapping (N, 3, H, W) in [-1, 1] to the same) to uint8 frames.
+
+    On CUDA, frames go up from pinned memory on a copy stream, are converted to float on the GPU, run in
+    bf16 (or fp16/fp32) channels_last, come back as uint8 on a third stream into pinned memory; so with one
+    batch in flight (`submit`, then `result` later) copies overlap compute. With `compile`, the model is
+    compiled once per working size with static shapes (short batches are padded to full), and the compile
+    time is reported in `notices`. An out-of-memory error halves the batch and retries, with a notice.
+    """
+
+    def __init__(self, model: nn.Module, device: torch.device, precision: str = "fp32", compile: bool = False,
+                 batch_size: int | None = None) -> None:  # fmt: skip
         self.device = device
         self.precision = precision
         self.model = model.to(device).eval()
-        if device.type == "cuda":
+        self.cuda = device.type == "cuda"
+        if self.cuda:
             self.model = self.model.to(memory_format=torch.channels_last)
+            self.copy_stream, self.download_stream = torch.cuda.Stream(device), torch.cuda.Stream(device)
+        self.compiled = compile
+        if compile:
+            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(_compile_cache()))
+            self.model = torch.compile(self.model, dynamic=False)
+        self.static_batch = batch_size if compile else None
+        self.max_batch: int | None = None  # lowered after an out-of-memory error
+        self.notices: list[str] = []
+        self._shapes: set[tuple[int, ...]] = set()
+        self._buffers: dict[tuple, list] = {}  # pinned host buffers, two per shape, reused in turn
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         dtype = _DTYPES[self.precision]
@@ -78,23 +114,96 @@ class FrameTranslator:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=dtype)
 
-    @torch.inference_mode()
-    def __call__(self, frames: np.ndarray, crop: tuple[int, int] | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 -> (N, h, w, 3) uint8, (w, h) = `crop` or the input's size.
+    def _pinned(self, kind: str, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.cuda.Event]:
+        """One of two pinned buffers for `shape`, once the copy that last used it has finished."""
+        ring = self._buffers.setdefault((kind, shape), [])
+        if len(ring) < 2:
+            ring.append((torch.empty(shape, dtype=torch.uint8, pin_memory=True), torch.cuda.Event()))
+        buffer, event = ring.pop(0)
+        ring.append((buffer, event))
+        event.synchronize()
+        return buffer, event
 
-        `crop` may exceed the input by the padding (up to the next multiple of 4): the caller uses that
-        to get an even-sized frame without resampling."""
-        n, h, w, _ = frames.shape
-        x = torch.from_numpy(frames).to(self.device, non_blocking=True)
+    def _forward(self, x: torch.Tensor, crop: tuple[int, int]) -> torch.Tensor:
+        """uint8 (N, H, W, 3) on the device -> uint8 (N, h, w, 3) on the device."""
+        _, h, w, _ = x.shape
         x = x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)  # (N, 3, H, W) in [-1, 1]
         pad_h, pad_w = -h % 4, -w % 4
         if pad_h or pad_w:
             mode = "reflect" if pad_h < h and pad_w < w else "replicate"
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
-        if self.device.type == "cuda":
+        if self.cuda:
             x = x.contiguous(memory_format=torch.channels_last)
+        key = tuple(x.shape)
+        first = self.compiled and key not in self._shapes
+        started = time.perf_counter()
         with self._autocast():
             y = self.model(x)
-        cw, ch = crop or (w, h)
+        if first:
+            if self.cuda:
+                torch.cuda.synchronize(self.device)
+            self.notices.append(f"compiled the generator for {key[0]}x{key[3]}x{key[2]} frames in "
+                                f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        self._shapes.add(key)
+        cw, ch = crop
         y = y[:, :, :ch, :cw].float().clamp_(-1.0, 1.0).add_(1.0).mul_(127.5).round_()
-        return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+        return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+
+    def _run(self, frames: np.ndarray, crop: tuple[int, int]) -> Pending:
+        """Upload, translate and start the download of one batch that fits in memory."""
+        if not self.cuda:
+            return Pending(self._forward(torch.from_numpy(frames), crop), len(frames))
+        host, uploaded = self._pinned("in", frames.shape)
+        host.numpy()[...] = frames
+        with torch.cuda.stream(self.copy_stream):
+            x = host.to(self.device, non_blocking=True)
+            uploaded.record(self.copy_stream)
+        compute = torch.cuda.current_stream(self.device)
+        compute.wait_stream(self.copy_stream)
+        x.record_stream(compute)
+        y = self._forward(x, crop)
+        out, downloaded = self._pinned("out", tuple(y.shape))
+        self.download_stream.wait_stream(compute)
+        with torch.cuda.stream(self.download_stream):
+            out.copy_(y, non_blocking=True)
+            y.record_stream(self.download_stream)
+            downloaded.record(self.download_stream)
+        return Pending(out, len(frames), downloaded)
+
+    @torch.inference_mode()
+    def submit(self, frames: np.ndarray, crop: tuple[int, int] | None = None) -> Pending:
+        """Start translating (N, H, W, 3) uint8 frames; `crop` (w, h) may exceed the input by the padding
+        to a multiple of 4, which gives an even-sized result without resampling."""
+        n, h, w, _ = frames.shape
+        crop = crop or (w, h)
+        if self.static_batch and n < self.static_batch:  # one shape for the compiled model
+            frames = np.concatenate([frames, np.repeat(frames[-1:], self.static_batch - n, axis=0)])
+        limit = self.max_batch or len(frames)
+        try:
+            if len(frames) <= limit:
+                pending = self._run(frames, crop)
+                pending.count = n
+                return pending
+        except torch.OutOfMemoryError:
+            if len(frames) == 1:
+                raise VidganError(
+                    f"out of memory on {self.device} for a single {w}x{h} frame: use a smaller --size"
+                ) from None
+            limit = self.max_batch = max(1, len(frames) // 2)
+            self.static_batch = None  # a compiled model meets a new batch size once more
+            self.notices.append(f"out of memory at batch {len(frames)}: continuing with batch {limit}")
+            if self.cuda:
+                torch.cuda.empty_cache()
+        parts = [self.submit(frames[i : i + limit], crop).result() for i in range(0, len(frames), limit)]
+        out = torch.from_numpy(np.concatenate(parts)[:n])
+        return Pending(out, n)
+
+    def __call__(self, frames: np.ndarray, crop: tuple[int, int] | None = None) -> np.ndarray:
+        """Translate (N, H, W, 3) uint8 frames and wait for the result."""
+        return self.submit(frames, crop).result()
+
+
+def _compile_cache():
+    from vidgan.checkpoints import user_dir
+
+    return user_dir() / "inductor-cache"

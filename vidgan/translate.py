@@ -24,7 +24,7 @@ from torch import nn
 
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
-from vidgan.inference import FrameTranslator, default_batch_size, pick_device, pick_precision
+from vidgan.inference import FrameTranslator, Pending, default_batch_size, pick_device, pick_precision
 from vidgan.temporal import Smoother, SmoothingConfig
 from vidgan.video.decode import Frame, Span, probe, read_frames
 from vidgan.video.encode import CONTAINERS, EncodeSettings, VideoWriter, container_format, resolve_codec
@@ -42,6 +42,7 @@ class TranslateOptions:
     batch_size: int | None = None  # frames per generator call; None: 8 on CUDA, 1 on the CPU
     device: str = "auto"  # auto | cpu | cuda | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 where the hardware has it)
+    compile: bool = False  # torch.compile the generator per working size (pays off on long clips on a GPU)
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     smooth: SmoothingConfig = field(default_factory=SmoothingConfig)  # temporal smoothing (videos only)
     compare: bool = False  # input and output side by side
@@ -202,9 +203,16 @@ def translate_video(
         decoder, encoder = _Worker(decode, "vidgan-decode"), _Worker(encode, "vidgan-encode")
         decoder.start()
         encoder.start()
+
+        def hand_over(pending: Pending, frames: list[Frame]) -> None:
+            for rgb, frame in zip(pending.result(), frames):
+                if encoder.error is not None:
+                    raise encoder.error
+                _put(q_out, (rgb, frame), stop)
+
         try:
             done = False
-            first_batch = True
+            in_flight: tuple[Pending, list[Frame]] | None = None  # one batch on the device while the next loads
             while not done:
                 batch: list[Frame] = []
                 while len(batch) < batch_size:
@@ -215,14 +223,15 @@ def translate_video(
                     batch.append(item)
                 if batch:
                     t0 = time.perf_counter()
-                    out = translator(np.stack([f.rgb for f in batch]), crop)
-                    if first_batch and total:
+                    submitted = (translator.submit(np.stack([f.rgb for f in batch]), crop), batch)
+                    if in_flight is None and total:
+                        submitted[0].result()  # time the first batch alone, for the estimate
                         _announce_duration(translator, total, (time.perf_counter() - t0) / len(batch), bar)
-                        first_batch = False
-                    for rgb, frame in zip(out, batch):
-                        if encoder.error is not None:
-                            raise encoder.error
-                        _put(q_out, (rgb, frame), stop)
+                    if in_flight is not None:
+                        hand_over(*in_flight)
+                    in_flight = submitted
+            if in_flight is not None:
+                hand_over(*in_flight)
             _put(q_out, _END, stop)
             encoder.join()
             decoder.join()
@@ -240,6 +249,8 @@ def translate_video(
     bar.close()
     result.frames = writer.frames
     result.seconds = time.perf_counter() - started
+    result.notices += translator.notices
+    translator.notices.clear()
     return result
 
 
@@ -339,4 +350,5 @@ def translate_folder(
 
 def make_translator(model: nn.Module, options: TranslateOptions) -> FrameTranslator:
     device = pick_device(options.device)
-    return FrameTranslator(model, device, pick_precision(device, options.precision))
+    batch = options.batch_size or default_batch_size(device)
+    return FrameTranslator(model, device, pick_precision(device, options.precision), options.compile, batch)

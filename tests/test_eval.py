@@ -1,0 +1,117 @@
+"""vidgan eval: the distances by hand, the judge on the real test splits, the Inception layout, the command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from vidgan.checkpoints import save_generator, shipped_dir
+from vidgan.cli import main
+from vidgan.judge import JudgeConfig, load_images, load_judge, train_judge
+from vidgan.metrics.inception import FIDInceptionV3
+from vidgan.metrics.quality import frechet_distance, kernel_inception_distance
+from vidgan.nets import GeneratorConfig, ResnetGenerator
+
+SHIPPED_JUDGE = "horse-vs-zebra"
+
+
+def test_frechet_distance_by_hand():
+    # 1-D: means 1 and 2, sample variances 2 and 2: (1 - 2)^2 + 2 + 2 - 2 sqrt(2 * 2) = 1
+    assert frechet_distance(np.array([[0.0], [2.0]]), np.array([[1.0], [3.0]])) == pytest.approx(1.0)
+    # 2-D, diagonal covariances diag(2, 8) and diag(8, 2); means (0, 0) and (1, 0):
+    # 1 + (2 + 8) + (8 + 2) - 2 (sqrt(16) + sqrt(16)) = 5
+    f1 = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]) * np.sqrt([1.5, 6.0])
+    f2 = np.array([[2.0, 0.5], [-2.0, -0.5], [2.0, -0.5], [-2.0, 0.5]]) * np.sqrt([1.5, 6.0]) + [1.0, 0.0]
+    assert frechet_distance(f1, f2) == pytest.approx(5.0)
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    assert frechet_distance(x, x) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_kid_by_hand():
+    x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[2.0, 0.0], [0.0, 2.0], [1.0, 2.0]])
+
+    def k(a, b):
+        return (a @ b / 2 + 1) ** 3
+
+    m = 3
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / (m * m)
+    mean, std = kernel_inception_distance(x, y, subset_size=3, subsets=5)
+    assert mean == pytest.approx(xx + yy - 2 * xy) and std == pytest.approx(0.0, abs=1e-12)
+
+
+def test_inception_layout_with_random_weights(tmp_path):
+    """The pytorch-fid layout, random weights (never downloaded): a file in that layout loads and gives
+    FID 0 for identical sets and more for different ones."""
+    from vidgan.metrics.inception import fid_inception, inception_features, load_inception
+
+    torch.manual_seed(0)
+    path = tmp_path / "pt_inception.pth"
+    torch.save(FIDInceptionV3().state_dict(), path)
+    rng = np.random.default_rng(0)
+    a = torch.from_numpy(rng.integers(0, 255, (2, 3, 32, 32), dtype=np.uint8))
+    b = torch.from_numpy(rng.integers(0, 100, (2, 3, 32, 32), dtype=np.uint8))
+    net = load_inception(path)
+    fa = inception_features(net, a, torch.device("cpu"))
+    assert fa.shape == (2, 2048)
+    assert frechet_distance(fa, fa) == pytest.approx(0.0, abs=1e-6)
+    assert fid_inception(path, a, b, torch.device("cpu")) > 0
+    keys = FIDInceptionV3().state_dict().keys()
+    assert "Mixed_7c.branch3x3dbl_3b.bn.running_var" in keys and "fc.weight" in keys
+
+
+def test_judge_training_and_eval_command(tmp_path):
+    """A judge learns two easy synthetic domains; eval runs end to end with it."""
+    rng = np.random.default_rng(0)
+    folders = {}
+    for split in ("trainA", "trainB", "testA", "testB"):
+        folder = tmp_path / split
+        folder.mkdir()
+        for i in range(24 if split.startswith("train") else 8):
+            base = rng.integers(0, 120, (8, 8, 3)).astype(np.uint8)
+            if split.endswith("B"):
+                base = base + 120  # B is bright
+            Image.fromarray(base).resize((64, 64)).save(folder / f"{i}.png")
+        folders[split] = folder
+    path = train_judge(folders["trainA"], folders["trainB"], folders["testA"], folders["testB"], "bright",
+                       tmp_path / "judges", JudgeConfig(epochs=4, batch_size=8), log=lambda m: None)  # fmt: skip
+    judge = load_judge(str(path))
+    assert judge.card["held_out"]["accuracy"] >= 0.9
+    model = save_generator(ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1)), tmp_path / "g.safetensors")
+    result = CliRunner().invoke(main, ["eval", "-m", str(model), "--a", str(folders["testA"]), "--b",
+                                       str(folders["testB"]), "--judge", str(path), "--reverse", str(model),
+                                       "-o", str(tmp_path / "eval"), "--device", "cpu"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "eval" / "eval.json").read_text())
+    assert 0 <= report["judge_score"] <= 1 and "cycle" in report
+    assert report["judge_fid"]["ceiling_real_a_vs_real_b"] > report["judge_fid"]["floor_real_b_halves"]
+    assert (tmp_path / "eval" / "contact_sheet.png").is_file() and "judge-FID" in result.output
+
+
+@pytest.fixture
+def h2z(shared_data):
+    return shared_data / "horse2zebra"
+
+
+def test_shipped_judge_separates_the_real_test_splits(h2z):
+    judge = load_judge(SHIPPED_JUDGE)
+    assert judge.card["held_out"]["accuracy"] >= 0.95
+    horses = load_images(sorted((h2z / "testA").iterdir()), 256)
+    zebras = load_images(sorted((h2z / "testB").iterdir()), 256)
+    assert judge.share_b(horses) <= 0.10  # an identity "translation" of testA is not zebra
+    assert judge.share_b(zebras) >= 0.90
+    accuracy = ((judge.logits(horses) <= 0).sum() + (judge.logits(zebras) > 0).sum()) / (len(horses) + len(zebras))
+    assert accuracy >= 0.95
+
+
+def test_shipped_judge_is_listed_apart_from_generators():
+    assert (shipped_dir() / f"{SHIPPED_JUDGE}.safetensors").is_file()
+    result = CliRunner().invoke(main, ["models"])
+    assert SHIPPED_JUDGE not in result.output.split("official:")[0].split("\n")[0]

@@ -1,0 +1,192 @@
+"""The judge: a small A-vs-B image classifier trained from scratch, for evaluation with no downloads.
+
+The usual translation metric, FID, needs Inception weights that often cannot be downloaded. A judge
+trained on the two domains themselves answers the question a user has ("does G(a) look like B?") and
+its 64 penultimate features give a domain-specific Frechet/kernel distance (judge-FID, judge-KID).
+These are *not* comparable with published FID numbers; `vidgan eval --inception` computes those.
+
+JudgeNet: 128x128 RGB in [-1, 1] -> five conv-BN-ReLU layers (four stride 2) -> global average pool ->
+64 features -> one logit (positive: domain B).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from vidgan.atomic import atomic_path
+from vidgan.errors import VidganError
+from vidgan.translate import IMAGE_EXTENSIONS
+
+SIZE = 128  # judge input side: enough for stripes and fur, cheap on a CPU
+FEATURES = 64
+
+
+class JudgeNet(nn.Module):
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        chans = [3, width, width * 2, width * 4, width * 4, FEATURES]
+        strides = [2, 2, 2, 1, 2]
+        layers: list[nn.Module] = []
+        for cin, cout, stride in zip(chans[:-1], chans[1:], strides):
+            layers += [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(FEATURES, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 3, 128, 128) in [-1, 1] -> (N, 64)."""
+        return self.body(x).mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logit of 'this is domain B', (N,)."""
+        return self.head(self.features(x)).squeeze(1)
+
+
+def image_files(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VidganError(f"folder not found: {folder}")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise VidganError(f"no images in {folder}")
+    return files
+
+
+def load_images(files: list[Path], size: int) -> torch.Tensor:
+    """uint8 (N, 3, size, size), RGB, resized (bicubic) regardless of aspect."""
+    out = []
+    for f in files:
+        with Image.open(f) as im:
+            out.append(np.asarray(im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)))
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 3, H, W) of any size -> the judge's float input at 128x128."""
+    x = images.float().div(127.5).sub(1)
+    if x.shape[-1] != SIZE or x.shape[-2] != SIZE:
+        x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
+    return x
+
+
+@dataclass
+class Judge:
+    net: JudgeNet
+    card: dict
+
+    @torch.no_grad()
+    def logits(self, images: torch.Tensor, batch: int = 64) -> torch.Tensor:
+        self.net.eval()
+        return torch.cat([self.net(to_input(images[i : i + batch])) for i in range(0, len(images), batch)])
+
+    @torch.no_grad()
+    def features(self, images: torch.Tensor, batch: int = 64) -> np.ndarray:
+        self.net.eval()
+        feats = [self.net.features(to_input(images[i : i + batch])) for i in range(0, len(images), batch)]
+        return torch.cat(feats).double().numpy()
+
+    def share_b(self, images: torch.Tensor) -> float:
+        """The share of `images` the judge calls domain B."""
+        return float((self.logits(images) > 0).float().mean())
+
+
+@dataclass
+class JudgeConfig:
+    epochs: int = 14  # passes over both training folders
+    batch_size: int = 32
+    lr: float = 2e-3  # Adam, cosine-decayed to 0
+    width: int = 32  # channels of the first conv
+    seed: int = 0
+
+
+def _accuracy(judge: Judge, a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(((judge.logits(a) <= 0).sum() + (judge.logits(b) > 0).sum()) / (len(a) + len(b)))
+
+
+def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | Path, name: str,
+                out_dir: str | Path, config: JudgeConfig = JudgeConfig(), log=print) -> Path:  # fmt: skip
+    """Train a judge on folders a, b; report held-out accuracy on test_a, test_b; write NAME.safetensors
+    and NAME.json in out_dir."""
+    torch.manual_seed(config.seed)
+    start = time.perf_counter()
+    load = SIZE + SIZE // 8  # random 128 crops of a 144 resize, and flips
+    xa, xb = load_images(image_files(a), load), load_images(image_files(b), load)
+    ta, tb = load_images(image_files(test_a), SIZE), load_images(image_files(test_b), SIZE)
+    images = torch.cat([xa, xb])
+    labels = torch.cat([torch.zeros(len(xa)), torch.ones(len(xb))])
+    net = JudgeNet(config.width)
+    judge = Judge(net, {})
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    steps = config.epochs * (len(images) // config.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=steps, pct_start=0.15)
+    g = torch.Generator().manual_seed(config.seed)
+    for epoch in range(config.epochs):
+        net.train()
+        order = torch.randperm(len(images), generator=g)
+        for i in range(0, len(order) - config.batch_size + 1, config.batch_size):
+            idx = order[i : i + config.batch_size]
+            y0, x0 = torch.randint(0, load - SIZE + 1, (2,), generator=g).tolist()
+            batch = images[idx, :, y0 : y0 + SIZE, x0 : x0 + SIZE]
+            if torch.rand(1, generator=g).item() < 0.5:
+                batch = batch.flip(-1)
+            loss = F.binary_cross_entropy_with_logits(net(to_input(batch)), labels[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+        log(
+            f"epoch {epoch + 1}/{config.epochs}: loss {loss.item():.3f}, "
+            f"held-out accuracy {_accuracy(judge, ta, tb):.3f}"
+        )
+    accuracy = _accuracy(judge, ta, tb)
+    card = {
+        "name": name,
+        "kind": "judge",
+        "description": f"{name}: A-vs-B classifier for vidgan eval (judge score, judge-FID/KID)",
+        "input": f"RGB {SIZE}x{SIZE} in [-1, 1], resized bilinear with antialias",
+        "features": FEATURES,
+        "train": {
+            "a": str(a),
+            "b": str(b),
+            "images": len(images),
+            **asdict(config),
+            "seconds": round(time.perf_counter() - start, 1),
+        },  # fmt: skip
+        "held_out": {"a": str(test_a), "b": str(test_b), "images": len(ta) + len(tb), "accuracy": round(accuracy, 4)},
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.safetensors"
+    with atomic_path(path, overwrite=True) as tmp:
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp),
+                  metadata={"kind": "judge", "width": str(config.width)})  # fmt: skip
+    with atomic_path(path.with_suffix(".json"), overwrite=True) as tmp:
+        tmp.write_text(json.dumps(card, indent=2) + "\n")
+    return path
+
+
+def load_judge(spec: str) -> Judge:
+    """A judge by name (shipped or user folder) or path."""
+    from vidgan.checkpoints import shipped_dir, user_dir
+
+    path = Path(spec)
+    if not path.suffix:
+        path = next((d / f"{spec}.safetensors" for d in (shipped_dir(), user_dir())
+                     if (d / f"{spec}.safetensors").is_file()), path)  # fmt: skip
+    if not path.is_file():
+        raise VidganError(f"judge {spec!r} not found (train one with `vidgan train-judge`)")
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    state = load_file(str(path))
+    net = JudgeNet(state["body.0.weight"].shape[0])
+    net.load_state_dict(state)
+    return Judge(net.eval(), card)

@@ -168,3 +168,26 @@ class Flicker(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         offsets = (torch.rand(x.shape[0], 1, 1, 1, generator=self.rng) * 2 - 1) * self.amount
         return (x + offsets.to(x.device)).clamp(-1, 1)
+
+
+def tinted(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A smooth random image with a warm, darkish cast: its colour negative is clearly another domain."""
+    from PIL import Image
+
+    base = rng.random((4, 4, 3)) * np.array([0.5, 0.5, 0.4]) + np.array([0.3, 0.1, 0.0])
+    image = Image.fromarray((base * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC)
+    return np.asarray(image)
+
+
+def write_inverted_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
+    """Domain A: tinted images; domain B: colour negatives of *other* tinted images (unpaired)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    a, b = folder / "A", folder / "B"
+    a.mkdir(parents=True)
+    b.mkdir()
+    for i in range(count):
+        Image.fromarray(tinted(rng)).save(a / f"{i:02d}.png")
+        Image.fromarray(255 - tinted(rng)).save(b / f"{i:02d}.png")
+    return a, b

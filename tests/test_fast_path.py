@@ -12,17 +12,15 @@ from torch import nn
 from vidgan import TranslateOptions
 from vidgan.api import translate
 from vidgan.inference import FrameTranslator
-from vidgan.nets import GeneratorConfig, ResnetGenerator, init_weights
 
 
-def test_bf16_matches_fp32_within_bounds():
-    """The paper's generator, initialised as for training, on real-looking frames: bf16 autocast against
-    fp32 on the same frames, in uint8 levels."""
+def test_bf16_matches_fp32_within_bounds(trained_inverter):
+    """A trained generator: bf16 autocast against fp32 on the same frames, in uint8 levels. (Untrained,
+    randomly initialised generators are chaotic and differ more: 1.1 levels on average.)"""
     from clips import pattern, textured
 
-    torch.manual_seed(0)
-    model = init_weights(ResnetGenerator(GeneratorConfig()))
-    frames = np.stack([textured(96, 64, seed=1), pattern(3, 96, 64)])
+    model, held_out = trained_inverter
+    frames = np.concatenate([held_out, np.stack([textured(64, 64, seed=1), pattern(3, 64, 64)])])
     cpu = torch.device("cpu")
     fp32 = FrameTranslator(model, cpu, "fp32")(frames).astype(np.int16)
     bf16 = FrameTranslator(model, cpu, "bf16")(frames).astype(np.int16)
@@ -51,7 +49,7 @@ def test_out_of_memory_reduces_the_batch_and_finishes(tmp_path):
     result = translate(src, tmp_path / "out.mp4", model, TranslateOptions(batch_size=8, quiet=True, size=None))[0]
     assert result.frames == 11 and len(read_video(tmp_path / "out.mp4")[0]) == 11
     assert any("out of memory at batch 8" in n for n in result.notices)
-    assert max(model.calls[model.calls.index(2):]) <= 2  # once lowered, the batch stays small
+    assert max(model.calls[model.calls.index(2) :]) <= 2  # once lowered, the batch stays small
 
 
 def test_out_of_memory_for_one_frame_is_a_clear_error():

@@ -585,5 +585,25 @@ def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: s
     click.echo(markdown_table(rows, describe_device(pick_device(device))))
 
 
+@main.command("bench-smooth")
+@click.argument("jobs", nargs=-1, required=True, metavar="CLIP:MODEL...")
+@click.option("--duration", default=None, callback=_parse_time, help="Translate only this much of each clip.")
+@click.option("--smooth-strength", type=click.FloatRange(0, 1), default=DEFAULT_STRENGTH, show_default=True)
+@_friendly
+def bench_smooth(jobs: tuple[str, ...], duration: float | None, smooth_strength: float) -> None:
+    """Warping error of per-frame, ema and flow translations of each CLIP with MODEL, their fidelity to the
+    per-frame result, and the smoother's cost at 360p and 720p, in one run."""
+    from vidgan.metrics.smoothing_bench import markdown_table, run_smoothing_benchmark
+
+    pairs = []
+    for job in jobs:
+        clip, sep, model = job.partition(":")
+        if not sep or not clip:
+            raise click.BadParameter(f"{job!r}: expected CLIP:MODEL", param_hint="JOBS")
+        pairs.append((Path(clip), model))
+    rows, costs = run_smoothing_benchmark(pairs, duration, smooth_strength, log=lambda m: click.echo(m, err=True))
+    click.echo(markdown_table(rows, costs, smooth_strength))
+
+
 if __name__ == "__main__":
     main()

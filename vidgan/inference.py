@@ -10,6 +10,7 @@ import contextlib
 import functools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,9 @@ class FrameTranslator:
         self.static_batch = batch_size if compile else None
         self.max_batch: int | None = None  # lowered after an out-of-memory error
         self.notices: list[str] = []
+        # Applied on the device to each batch's uint8 results before download: (inputs, outputs) -> outputs
+        # (temporal smoothing, where the frames already are).
+        self.post: Callable[[np.ndarray, torch.Tensor], torch.Tensor] | None = None
         self._shapes: set[tuple[int, ...]] = set()
         self._buffers: dict[tuple, list] = {}  # pinned host buffers, two per shape, reused in turn
 
@@ -149,10 +153,12 @@ class FrameTranslator:
         y = y[:, :, :ch, :cw].float().clamp_(-1.0, 1.0).add_(1.0).mul_(127.5).round_()
         return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
-    def _run(self, frames: np.ndarray, crop: tuple[int, int]) -> Pending:
-        """Upload, translate and start the download of one batch that fits in memory."""
+    def _run(self, frames: np.ndarray, crop: tuple[int, int], count: int) -> Pending:
+        """Upload, translate and start the download of one batch that fits in memory (`count` real frames,
+        the rest padding)."""
         if not self.cuda:
-            return Pending(self._forward(torch.from_numpy(frames), crop), len(frames))
+            y = self._forward(torch.from_numpy(np.require(frames, requirements="W")), crop)
+            return Pending(self.post(frames[:count], y[:count]) if self.post else y, count)
         host, uploaded = self._pinned("in", frames.shape)
         host.numpy()[...] = frames
         with torch.cuda.stream(self.copy_stream):
@@ -162,13 +168,15 @@ class FrameTranslator:
         compute.wait_stream(self.copy_stream)
         x.record_stream(compute)
         y = self._forward(x, crop)
+        if self.post is not None:
+            y = self.post(frames[:count], y[:count])
         out, downloaded = self._pinned("out", tuple(y.shape))
         self.download_stream.wait_stream(compute)
         with torch.cuda.stream(self.download_stream):
             out.copy_(y, non_blocking=True)
             y.record_stream(self.download_stream)
             downloaded.record(self.download_stream)
-        return Pending(out, len(frames), downloaded)
+        return Pending(out, count, downloaded)
 
     @torch.inference_mode()
     def submit(self, frames: np.ndarray, crop: tuple[int, int] | None = None) -> Pending:
@@ -181,9 +189,7 @@ class FrameTranslator:
         limit = self.max_batch or len(frames)
         try:
             if len(frames) <= limit:
-                pending = self._run(frames, crop)
-                pending.count = n
-                return pending
+                return self._run(frames, crop, min(n, len(frames)))
         except torch.OutOfMemoryError:
             if len(frames) == 1:
                 raise VidganError(

@@ -190,11 +190,15 @@ def translate_video(
             _put(q_in, _END, stop)
 
         smoother = Smoother(options.smooth)
+        # On a GPU the smoother warps and blends where the frames are; on the CPU it runs in the encode
+        # thread, beside inference rather than in its way.
+        on_device = smoother.active and translator.device.type == "cuda"
+        translator.post = smoother.smooth_batch if on_device else None
 
         def encode() -> None:
             while (item := _get(q_out, stop)) is not _END:
                 rgb, frame = item
-                rgb = smoother(frame.rgb, rgb)  # in order, and beside inference rather than in its way
+                rgb = rgb if on_device else smoother(frame.rgb, rgb)
                 if options.compare:
                     rgb = np.hstack([frame.display, _resize_rgb(rgb, out_w, out_h)])
                 writer.write(rgb, frame.pts)
@@ -240,6 +244,7 @@ def translate_video(
                     raise worker.error
             writer.close()
         except BaseException:
+            translator.post = None
             stop.set()
             for worker in (decoder, encoder):
                 worker.join()
@@ -249,6 +254,7 @@ def translate_video(
     bar.close()
     result.frames = writer.frames
     result.seconds = time.perf_counter() - started
+    translator.post = None
     result.notices += translator.notices
     translator.notices.clear()
     return result

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from PIL import Image
 from vidgan.checkpoints import load_model
 from vidgan.inference import FrameTranslator, pick_device, pick_precision
 from vidgan.judge import image_files, load_images, load_judge
+from vidgan.metrics import psnr
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
 
@@ -124,8 +124,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
         rec_a = translate_images(back, fake_b)
         diff = (rec_a.float() - real_a.float()) / 127.5
         mse = float((diff**2).mean())
-        report["cycle"] = {"reverse": reverse, "l1": float(diff.abs().mean()),
-                           "psnr_db": math.inf if mse == 0 else 10 * math.log10(4 / mse)}  # fmt: skip
+        report["cycle"] = {"reverse": reverse, "l1": float(diff.abs().mean()), "psnr_db": psnr(mse, peak=2.0)}
         rows.append(rec_a)
     if inception:
         from vidgan.metrics.inception import fid_inception

@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vidgan.metrics import psnr
 from vidgan.temporal import FLOW_METHODS, FlowEstimator, consistent, warp
 from vidgan.video.decode import probe, read_frames
 
@@ -54,12 +55,6 @@ def warping_error(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray], m
     return float(np.mean(errors))
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two uint8 images."""
-    mse = float(((a.astype(np.float64) - b.astype(np.float64)) ** 2).mean())
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5) of two uint8 images, mean over channels."""
     a, b = a.astype(np.float64), b.astype(np.float64)
@@ -85,6 +80,8 @@ def temporal_report(
         report["warping_error"][method] = warping_error(frames_of(inp, size), frames_of(out, size), method)
     if reference is not None:
         pairs = list(zip(frames_of(out, size), frames_of(reference, size)))
-        report["psnr_to_reference"] = float(np.mean([psnr(a, b) for a, b in pairs]))
+        # PSNR of the mean squared error over all frames: one identical frame does not make it infinite.
+        mse = float(np.mean([((a.astype(np.float64) - b) ** 2).mean() for a, b in pairs]))
+        report["psnr_to_reference"] = psnr(mse)
         report["ssim_to_reference"] = float(np.mean([ssim(a, b) for a, b in pairs]))
     return report

@@ -6,7 +6,6 @@ NAME-reverse), by default into the user folder, so `vidgan translate --model NAM
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import torch
 
 from vidgan.checkpoints import dequantize, quantize_int8, save_generator, user_dir
 from vidgan.errors import VidganError
+from vidgan.metrics import psnr
 from vidgan.nets import GeneratorConfig, ResnetGenerator
 
 PAPER_IMAGES = 266_800  # 200 epochs x 1334 images per epoch (horse2zebra, batch 1)
@@ -28,12 +28,6 @@ def domain_names(name: str) -> tuple[str, str, str]:
     return "A", "B", f"{name}-reverse"
 
 
-def psnr(a: torch.Tensor, b: torch.Tensor, peak: float = 2.0) -> float:
-    """PSNR in dB between images whose values span `peak` ([-1, 1] by default)."""
-    mse = float(((a.double() - b.double()) ** 2).mean())
-    return math.inf if mse == 0 else 10 * math.log10(peak**2 / mse)
-
-
 def int8_fidelity(generator: ResnetGenerator, images: torch.Tensor) -> float:
     """PSNR (dB) of the int8-quantised generator's outputs against the fp16 weights' outputs on uint8
     images (N, 3, H, W): what the int8 export gives up."""
@@ -43,7 +37,7 @@ def int8_fidelity(generator: ResnetGenerator, images: torch.Tensor) -> float:
     quantized.load_state_dict(dequantize(quantize_int8(generator.state_dict())))
     x = images.float().div(127.5).sub(1)
     with torch.no_grad():
-        return psnr(quantized(x), reference(x))
+        return psnr(float(((quantized(x).double() - reference(x).double()) ** 2).mean()), peak=2.0)
 
 
 def export_run(

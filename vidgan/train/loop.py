@@ -88,6 +88,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, run_dir: Path, quiet: bool = False) -> None:
         config.validate()
+        self.created = time.perf_counter()  # a time budget counts data loading and set-up too
         self.config, self.run_dir, self.quiet = config, run_dir, quiet
         self.dist = setup_distributed(config.device)
         if self.dist.world > 1 and torch.cuda.is_available() and config.device != "cpu":
@@ -256,7 +257,7 @@ class Trainer:
         from tqdm import tqdm
 
         c = self.config
-        started = time.perf_counter()
+        started = self.created if self.step == 0 else time.perf_counter()
         session_start_seconds = self.train_seconds
         last_save = started
         log = open(self.run_dir / "log.jsonl", "a") if self.dist.main else None

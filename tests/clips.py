@@ -80,11 +80,12 @@ def make_clip(
         container.mux(stream.encode())
         if astream is not None:
             length = float((pts_list[-1] + 1) * time_base) if pts_list else 0.0
-            _write_tone(container, astream, audio_rate, length, audio_start)
+            write_tone(container, astream, audio_rate, length, audio_start)
     return path
 
 
-def _write_tone(container, stream, rate: int, seconds: float, start: float) -> None:
+def write_tone(container, stream, rate: int, seconds: float, start: float = 0.0) -> None:
+    """Mux a stereo 1 kHz tone of `seconds` into `stream` (its layout must be stereo), starting at `start`."""
     chunk = 1024
     total = int(seconds * rate)
     first = int(start * rate)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from clips import Invert, make_clip
+from clips import Invert, make_clip, write_tone
 from torch import nn
 
 from vidgan import TranslateOptions, VidganError
@@ -84,11 +84,8 @@ def test_audio_only_file(tmp_path, tiny_model):
     path = tmp_path / "sound.m4a"
     with av.open(str(path), "w", format="mp4") as c:
         s = c.add_stream("aac", rate=48000)
-        for i in range(10):
-            f = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-            f.sample_rate, f.pts = 48000, i * 1024
-            c.mux(s.encode(f))
-        c.mux(s.encode())
+        s.layout = "stereo"
+        write_tone(c, s, 48000, 0.2)
     assert_clean_error(cli(path, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "no video stream")
 
 
@@ -99,11 +96,8 @@ def test_video_with_zero_frames(tmp_path, tiny_model):
         s = c.add_stream("ffv1", rate=10)
         s.width, s.height, s.pix_fmt = 32, 32, "yuv420p"
         a = c.add_stream("aac", rate=48000)
-        for i in range(10):
-            f = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
-            f.sample_rate, f.pts = 48000, i * 1024
-            c.mux(a.encode(f))
-        c.mux(a.encode())
+        a.layout = "stereo"
+        write_tone(c, a, 48000, 0.2)
     assert_clean_error(cli(path, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "no frames")
     assert not (tmp_path / "out.mp4").exists()
 

@@ -185,7 +185,7 @@ def test_interrupt_mid_file_leaves_nothing(tmp_path):
 
 def test_ctrl_c_on_the_command_line(tmp_path, tiny_model):
     """A real SIGINT to a real `vidgan translate`: exit 130, a one-line message, no output file."""
-    src = make_clip(tmp_path / "clip.mp4", 256, 256, frames=400, rate=25)
+    src = make_clip(tmp_path / "clip.mp4", 256, 256, frames=800, rate=25)  # long enough to be mid-file
     out = tmp_path / "out.mp4"
     proc = subprocess.Popen(
         [sys.executable, "-m", "vidgan.cli", "translate", str(src), "-m", str(tiny_model), "-o", str(out),

@@ -24,6 +24,9 @@ def _friendly(fn):
             return fn(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # `vidgan models | head`: the reader left, nothing to report
+            sys.stderr.close()
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("\ninterrupted: no partial output was left behind", err=True)
             sys.exit(130)

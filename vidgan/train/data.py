@@ -12,6 +12,8 @@ exactly what an uninterrupted one would have, with no data-loader state to save.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,18 +74,24 @@ def load_domain(path: str | Path, side: str, config: TrainConfig, quiet: bool = 
     folder = domain_folder(path, side)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     size = _target_size(config)
-    images: list[torch.Tensor] = []
-    skipped = 0
-    for file in files:
+
+    def read(file: Path) -> list[torch.Tensor] | None:
+        """The file's images; None if it cannot be read. Runs in threads: decoding releases the GIL."""
         suffix = file.suffix.lower()
         try:
             if suffix in IMAGE_EXTENSIONS:
                 with Image.open(file) as im:
-                    images.append(_to_tensor(im, size))
-            elif suffix in VIDEO_EXTENSIONS:
-                images.extend(_video_frames(file, size, config.frames_per_clip))
+                    return [_to_tensor(im, size)]
+            if suffix in VIDEO_EXTENSIONS:
+                return _video_frames(file, size, config.frames_per_clip)
         except (OSError, UnidentifiedImageError, SyntaxError, VidganError):
-            skipped += 1
+            return None
+        return []  # not an image or a video: ignored
+
+    with ThreadPoolExecutor(max_workers=min(16, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(read, files))  # in file order, so runs are reproducible
+    images = [image for result in results if result for image in result]
+    skipped = sum(result is None for result in results)
     if not images:
         raise VidganError(f"domain {side}: no readable images or videos in {folder}"
                           + (f" ({skipped} unreadable)" if skipped else ""))  # fmt: skip

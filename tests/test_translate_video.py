@@ -203,3 +203,26 @@ def test_subtitle_stream_is_dropped_with_notice(tmp_path):
     result = run(src, tmp_path / "out.mkv")
     assert any("subtitle" in n and "dropped" in n for n in result.notices)
     assert stream_info(tmp_path / "out.mkv")["streams"] == ["video"]
+
+
+def test_yuv444_and_hdr_inputs_work_with_notices(tmp_path):
+    src = make_clip(tmp_path / "in444.mp4", 64, 48, frames=3, pix_fmt="yuv444p")
+    result = run(src, tmp_path / "out444.mp4", size=None, encode=LOSSLESS)
+    assert result.frames == 3 and any("yuv444p" in n for n in result.notices)
+    assert mean_abs(255 - read_video(src)[0][0], read_video(tmp_path / "out444.mp4")[0][0]) < 3.0
+
+    import av
+
+    hdr = tmp_path / "hdr.mkv"
+    with av.open(str(hdr), "w") as c:
+        s = c.add_stream("libx265", rate=10, options={"x265-params": "log-level=error"})
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p10le"
+        s.codec_context.color_trc, s.codec_context.color_primaries, s.codec_context.colorspace = 16, 9, 9
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(pattern(i, 64, 48), format="rgb24").reformat(format="yuv420p10le")
+            frame.pts = i
+            c.mux(s.encode(frame))
+        c.mux(s.encode())
+    result = run(hdr, tmp_path / "hdr_out.mkv")
+    assert result.frames == 3
+    assert any("HDR" in n for n in result.notices) and any("10-bit" in n for n in result.notices)

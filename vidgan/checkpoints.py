@@ -42,7 +42,6 @@ class LoadedModel:
     name: str
     generator: ResnetGenerator
     card: dict = field(default_factory=dict)
-    source: str = ""
 
 
 def user_dir() -> Path:
@@ -207,7 +206,7 @@ def load_generator_file(path: str | os.PathLike) -> LoadedModel:
         if not isinstance(state, dict):
             raise VidganError(f"{path}: expected a state dict, found {type(state).__name__}")
         state = clean_official_state_dict(state)
-        return LoadedModel(path.stem, _build(state, infer_config(state), str(path)), {}, str(path))
+        return LoadedModel(path.stem, _build(state, infer_config(state), str(path)))
     if path.name.endswith(_INDEX):
         try:
             index = json.loads(path.read_text())
@@ -231,7 +230,7 @@ def load_generator_file(path: str | os.PathLike) -> LoadedModel:
         config = infer_config(state)
     card_path = path.with_name(f"{stem}.json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    return LoadedModel(stem, _build(state, config, str(path)), card, str(path))
+    return LoadedModel(stem, _build(state, config, str(path)), card)
 
 
 def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -240,6 +239,15 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
             return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
         raise VidganError(f"cannot read {path}: corrupt or not a safetensors file ({e})".splitlines()[0]) from None
+
+
+def find_named(name: str, suffixes: tuple[str, ...] = (".safetensors",)) -> Path | None:
+    """NAME + suffix in the shipped folder, then in the user folder; None if in neither."""
+    for folder in (shipped_dir(), user_dir()):
+        for suffix in suffixes:
+            if (folder / f"{name}{suffix}").is_file():
+                return folder / f"{name}{suffix}"
+    return None
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -257,10 +265,9 @@ def find_model(spec: str) -> Path:
         if not path.is_file():
             raise VidganError(f"model file not found: {spec}")
         return path
-    for folder in (shipped_dir(), user_dir()):
-        for candidate in (folder / f"{spec}.safetensors", folder / f"{spec}{_INDEX}"):
-            if candidate.is_file():
-                return candidate
+    found = find_named(spec, (".safetensors", _INDEX))
+    if found is not None:
+        return found
     if spec in PLANNED_SHIPPED:
         raise VidganError(
             f"model {spec!r} is not available yet: vidgan does not ship it in this version. "

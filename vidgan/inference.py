@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vidgan.errors import VidganError
+from vidgan.nets import to_signed, to_uint8
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -131,7 +132,7 @@ class FrameTranslator:
     def _forward(self, x: torch.Tensor, crop: tuple[int, int]) -> torch.Tensor:
         """uint8 (N, H, W, 3) on the device -> uint8 (N, h, w, 3) on the device."""
         _, h, w, _ = x.shape
-        x = x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)  # (N, 3, H, W) in [-1, 1]
+        x = to_signed(x.permute(0, 3, 1, 2))  # (N, 3, H, W) in [-1, 1]
         pad_h, pad_w = -h % 4, -w % 4
         if pad_h or pad_w:
             mode = "reflect" if pad_h < h and pad_w < w else "replicate"
@@ -150,8 +151,7 @@ class FrameTranslator:
                                 f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         self._shapes.add(key)
         cw, ch = crop
-        y = y[:, :, :ch, :cw].float().clamp_(-1.0, 1.0).add_(1.0).mul_(127.5).round_()
-        return y.to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+        return to_uint8(y[:, :, :ch, :cw]).permute(0, 2, 3, 1).contiguous()
 
     def _run(self, frames: np.ndarray, crop: tuple[int, int], count: int) -> Pending:
         """Upload, translate and start the download of one batch that fits in memory (`count` real frames,

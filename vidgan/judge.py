@@ -25,6 +25,7 @@ from torch import nn
 
 from vidgan.atomic import atomic_path
 from vidgan.errors import VidganError
+from vidgan.nets import to_signed
 from vidgan.translate import IMAGE_EXTENSIONS
 
 SIZE = 128  # judge input side: enough for stripes and fur, cheap on a CPU
@@ -72,7 +73,7 @@ def load_images(files: list[Path], size: int) -> torch.Tensor:
 
 def to_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 (N, 3, H, W) of any size -> the judge's float input at 128x128."""
-    x = images.float().div(127.5).sub(1)
+    x = to_signed(images)
     if x.shape[-1] != SIZE or x.shape[-2] != SIZE:
         x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
     return x
@@ -176,12 +177,11 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
 
 def load_judge(spec: str) -> Judge:
     """A judge by name (shipped or user folder) or path."""
-    from vidgan.checkpoints import shipped_dir, user_dir
+    from vidgan.checkpoints import find_named
 
     path = Path(spec)
     if not path.suffix:
-        path = next((d / f"{spec}.safetensors" for d in (shipped_dir(), user_dir())
-                     if (d / f"{spec}.safetensors").is_file()), path)  # fmt: skip
+        path = find_named(spec) or path
     if not path.is_file():
         raise VidganError(f"judge {spec!r} not found (train one with `vidgan train-judge`)")
     card_path = path.with_suffix(".json")

@@ -14,6 +14,16 @@ import torch
 from torch import nn
 
 
+def to_signed(images: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels -> float in [-1, 1], the range the networks (and the judge) work in."""
+    return images.float().div(127.5).sub_(1.0)  # div makes a new tensor: the caller's is never modified
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """Float in [-1, 1] (clamped) -> uint8 pixels, rounded."""
+    return images.float().clamp(-1.0, 1.0).add_(1.0).mul_(127.5).round_().to(torch.uint8)
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Everything needed to rebuild a generator; stored inside every checkpoint we write."""

@@ -294,13 +294,15 @@ def is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS
 
 
-def default_output(src: Path, model_name: str, folder: Path | None = None) -> Path:
-    """`clip.mp4` -> `clip_MODEL.mp4` in the current folder (or `folder`); inputs in other containers
-    (.avi, ...) give .mp4."""
+def output_suffix(src: Path) -> str:
+    """Images and videos in a container we write keep their extension; other videos (.avi, ...) give .mp4."""
     suffix = src.suffix.lower()
-    if not is_image(src) and suffix not in CONTAINERS:
-        suffix = ".mp4"
-    return (folder or Path.cwd()) / f"{src.stem}_{model_name}{suffix}"
+    return suffix if is_image(src) or suffix in CONTAINERS else ".mp4"
+
+
+def default_output(src: Path, model_name: str) -> Path:
+    """`clip.mp4` -> `clip_MODEL.mp4` in the current folder."""
+    return Path.cwd() / f"{src.stem}_{model_name}{output_suffix(src)}"
 
 
 def translate_path(src: Path, dst: Path, translator: FrameTranslator, options: TranslateOptions, bar_position=0):
@@ -317,12 +319,8 @@ def folder_jobs(src_dir: Path, out_dir: Path, recursive: bool) -> list[tuple[Pat
     for path in sorted(src_dir.glob(pattern)):
         if not path.is_file() or path.name.startswith("."):
             continue
-        suffix = path.suffix.lower()
-        if suffix in IMAGE_EXTENSIONS or suffix in VIDEO_EXTENSIONS:
-            rel = path.relative_to(src_dir)
-            if suffix in VIDEO_EXTENSIONS and suffix not in CONTAINERS:
-                rel = rel.with_suffix(".mp4")
-            jobs.append((path, out_dir / rel))
+        if path.suffix.lower() in IMAGE_EXTENSIONS | VIDEO_EXTENSIONS:
+            jobs.append((path, out_dir / path.relative_to(src_dir).with_suffix(output_suffix(path))))
     return jobs
 
 

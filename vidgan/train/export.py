@@ -14,7 +14,7 @@ import torch
 from vidgan.checkpoints import dequantize, quantize_int8, save_generator, user_dir
 from vidgan.errors import VidganError
 from vidgan.metrics import psnr
-from vidgan.nets import GeneratorConfig, ResnetGenerator
+from vidgan.nets import GeneratorConfig, ResnetGenerator, to_signed
 
 PAPER_IMAGES = 266_800  # 200 epochs x 1334 images per epoch (horse2zebra, batch 1)
 INT8_MIN_PSNR = 38.0  # dB of int8 outputs against fp16 outputs: below this the int8 export is refused
@@ -35,7 +35,7 @@ def int8_fidelity(generator: ResnetGenerator, images: torch.Tensor) -> float:
     reference.load_state_dict({k: v.half().float() for k, v in generator.state_dict().items()})
     quantized = ResnetGenerator(generator.config).eval()
     quantized.load_state_dict(dequantize(quantize_int8(generator.state_dict())))
-    x = images.float().div(127.5).sub(1)
+    x = to_signed(images)
     with torch.no_grad():
         return psnr(float(((quantized(x).double() - reference(x).double()) ** 2).mean()), peak=2.0)
 

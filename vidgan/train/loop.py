@@ -28,7 +28,7 @@ from torch import nn
 from vidgan.atomic import atomic_path
 from vidgan.errors import VidganError
 from vidgan.inference import pick_device
-from vidgan.nets import GeneratorConfig, PatchDiscriminator, ResnetGenerator, init_weights
+from vidgan.nets import GeneratorConfig, PatchDiscriminator, ResnetGenerator, init_weights, to_signed, to_uint8
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import PairSampler, center_crops, load_domain
 from vidgan.train.losses import cycle_loss, gan_loss, identity_loss
@@ -79,7 +79,7 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
 
 def _to_float(batch: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
     """uint8 (B, 3, H, W) -> float in [-1, 1] on the device."""
-    x = batch.to(device, non_blocking=True).float().div_(127.5).sub_(1.0)
+    x = to_signed(batch.to(device, non_blocking=True))
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
@@ -323,8 +323,8 @@ class Trainer:
 
 def image_grid(rows: list[torch.Tensor]) -> Image.Image:
     """Tensors (N, 3, H, W) in [-1, 1], one per row, as one PNG-ready image."""
-    strips = [torch.cat(list(r.float().clamp(-1, 1)), dim=2) for r in rows]  # (3, H, N*W) each
-    grid = torch.cat(strips, dim=1).add(1).mul(127.5).round().byte()
+    strips = [torch.cat(list(r), dim=2) for r in rows]  # (3, H, N*W) each
+    grid = to_uint8(torch.cat(strips, dim=1))
     return Image.fromarray(grid.permute(1, 2, 0).cpu().numpy())
 
 

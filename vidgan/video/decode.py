@@ -62,10 +62,6 @@ class VideoInfo:
     dropped_streams: list[str] = field(default_factory=list)  # subtitle/data streams we do not carry
     notices: list[str] = field(default_factory=list)
 
-    @property
-    def stored_size(self) -> tuple[int, int]:
-        return (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
-
     def stored(self, width: int, height: int) -> tuple[int, int]:
         """An upright size as the stored (pre-rotation) frame size."""
         return (height, width) if self.rotation in (90, 270) else (width, height)

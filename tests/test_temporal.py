@@ -13,7 +13,7 @@ from vidgan.cli import main
 from vidgan.metrics import psnr
 from vidgan.metrics.temporal import frames_of, ssim, temporal_report, warping_error
 from vidgan.temporal import Smoother, SmoothingConfig
-from vidgan.video.encode import EncodeSettings
+from vidgan.video.formats import EncodeSettings
 
 
 def run(src, dst, model, mode="none", strength=0.6, **kw):

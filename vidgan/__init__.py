@@ -3,17 +3,34 @@
 The Python API under the `vidgan` command:
 
     import vidgan
-    vidgan.translate_video("horse.mp4", "zebra.mp4", model="official:horse2zebra")
+    vidgan.translate_video("horse.mp4", "zebra.mp4", model="horse2zebra")
 """
 
 from __future__ import annotations
 
-from vidgan.api import load_generator, translate, translate_video
-from vidgan.errors import VidganError
-from vidgan.nets import GeneratorConfig, ResnetGenerator
-from vidgan.translate import Result, TranslateOptions
-from vidgan.video.encode import EncodeSettings
+import importlib
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from vidgan.api import load_generator, translate_video
+    from vidgan.errors import VidganError
+    from vidgan.nets import GeneratorConfig, ResnetGenerator
+    from vidgan.translate import Result, TranslateOptions
+    from vidgan.video.formats import EncodeSettings
+
+# Loaded on first use, so `import vidgan` (and the command line, and the trainer) start without PyAV
+# and FFmpeg: a training machine whose data are images needs no video stack. `vidgan.api.translate`
+# (clips, images, folders) is not lifted here: `vidgan.translate` is the pipeline module.
+_HOMES = {
+    "EncodeSettings": "vidgan.video.formats",
+    "GeneratorConfig": "vidgan.nets",
+    "ResnetGenerator": "vidgan.nets",
+    "Result": "vidgan.translate",
+    "TranslateOptions": "vidgan.translate",
+    "VidganError": "vidgan.errors",
+    "load_generator": "vidgan.api",
+    "translate_video": "vidgan.api",
+}
 __all__ = [
     "EncodeSettings",
     "GeneratorConfig",
@@ -22,7 +39,12 @@ __all__ = [
     "TranslateOptions",
     "VidganError",
     "load_generator",
-    "translate",
     "translate_video",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'vidgan' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

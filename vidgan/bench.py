@@ -27,7 +27,8 @@ from vidgan.inference import FrameTranslator, default_batch_size, pick_device
 from vidgan.nets import ResnetGenerator
 from vidgan.translate import TranslateOptions, translate_video, working_size
 from vidgan.video.decode import probe, read_frames
-from vidgan.video.encode import EncodeSettings, VideoWriter
+from vidgan.video.encode import VideoWriter
+from vidgan.video.formats import EncodeSettings
 
 
 @dataclass

@@ -11,7 +11,7 @@ import click
 from vidgan.errors import VidganError
 from vidgan.inference import DEVICES, PRECISIONS
 from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
-from vidgan.video.encode import ENCODERS, EncodeSettings
+from vidgan.video.formats import ENCODERS, EncodeSettings
 
 
 def _friendly(fn):

@@ -27,10 +27,15 @@ from vidgan.errors import VidganError
 from vidgan.inference import FrameTranslator, Pending, default_batch_size, pick_device, pick_precision
 from vidgan.temporal import Smoother, SmoothingConfig
 from vidgan.video.decode import Frame, Span, probe, read_frames
-from vidgan.video.encode import CONTAINERS, EncodeSettings, VideoWriter, container_format, resolve_codec
-
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-VIDEO_EXTENSIONS = set(CONTAINERS) | {".avi", ".mpg", ".mpeg", ".ts", ".m2ts", ".flv", ".wmv", ".3gp", ".ogv"}
+from vidgan.video.encode import VideoWriter
+from vidgan.video.formats import (
+    CONTAINERS,
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    EncodeSettings,
+    container_format,
+    resolve_codec,
+)
 
 
 @dataclass

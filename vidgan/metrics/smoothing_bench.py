@@ -19,7 +19,7 @@ from vidgan.api import translate
 from vidgan.metrics.temporal import frames_of, temporal_report
 from vidgan.temporal import DEFAULT_STRENGTH, Smoother, SmoothingConfig
 from vidgan.translate import TranslateOptions
-from vidgan.video.encode import EncodeSettings
+from vidgan.video.formats import EncodeSettings
 
 
 @dataclass

@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from vidgan.errors import VidganError
 from vidgan.train.config import TrainConfig
-from vidgan.translate import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from vidgan.video.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 
 @dataclass

@@ -62,6 +62,7 @@ def test_safetensors_round_trip_with_card(tmp_path):
                           dtype=torch.float32)  # fmt: skip
     card = json.loads((tmp_path / "m.json").read_text())
     assert card["format_version"] == 1 and card["architecture"]["n_blocks"] == 2 and card["direction"] == "A->B"
+    assert path.stat().st_mode & 0o777 == 0o644  # safetensors alone would leave it 0600: unreadable when shared
     loaded = load_generator_file(path)
     assert loaded.card["metrics"] == {"x": 1}
     for a, b in zip(net.state_dict().values(), loaded.generator.state_dict().values()):

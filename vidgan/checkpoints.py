@@ -87,6 +87,12 @@ def dequantize(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """safetensors' save_file, readable by all: it creates files 0600, and models are meant to be shared."""
+    save_file(tensors, str(path), metadata=metadata)
+    path.chmod(0o644)
+
+
 def save_generator(
     generator: ResnetGenerator,
     path: str | os.PathLike,
@@ -109,14 +115,14 @@ def save_generator(
     shards = _split(tensors, max_shard_bytes)
     if len(shards) == 1:
         with atomic_path(path, overwrite=True) as tmp:
-            save_file(tensors, str(tmp), metadata=metadata)
+            save_tensors(tensors, tmp, metadata)
         written = path
     else:
         weight_map = {}
         for i, shard in enumerate(shards, 1):
             name = f"{path.stem}-{i:05d}-of-{len(shards):05d}.safetensors"
             with atomic_path(path.with_name(name), overwrite=True) as tmp:
-                save_file(shard, str(tmp), metadata=metadata)
+                save_tensors(shard, tmp, metadata)
             weight_map.update(dict.fromkeys(shard, name))
         written = path.with_name(path.name + ".index.json")
         with atomic_path(written, overwrite=True) as tmp:

@@ -20,13 +20,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from vidgan.atomic import atomic_path
+from vidgan.checkpoints import save_tensors
 from vidgan.errors import VidganError
 from vidgan.nets import to_signed
-from vidgan.translate import IMAGE_EXTENSIONS
+from vidgan.video.formats import IMAGE_EXTENSIONS
 
 SIZE = 128  # judge input side: enough for stripes and fur, cheap on a CPU
 FEATURES = 64
@@ -168,8 +169,8 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.safetensors"
     with atomic_path(path, overwrite=True) as tmp:
-        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp),
-                  metadata={"kind": "judge", "width": str(config.width)})  # fmt: skip
+        save_tensors({k: v.contiguous() for k, v in net.state_dict().items()}, tmp,
+                     {"kind": "judge", "width": str(config.width)})  # fmt: skip
     with atomic_path(path.with_suffix(".json"), overwrite=True) as tmp:
         tmp.write_text(json.dumps(card, indent=2) + "\n")
     return path

@@ -5,15 +5,20 @@
    same numbers for real A vs real B (the ceiling: no translation at all) and for two halves of real B
    (the floor: as close as two samples of B get). Not comparable with published FID values;
 3. cycle reconstruction L1 (pixels in [-1, 1]) and PSNR of F(G(a)) to a, when the reverse model is given;
-4. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
-5. a contact sheet PNG of inputs and outputs.
+4. texture and layout: the high-pass energy of G(a) over that of a (a zebra model adds stripes, an
+   identity-like one stays near 1) and the correlation of heavily blurred grey G(a) and a (the scene kept;
+   a broken or random model loses it);
+5. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
+6. a contact sheet PNG of inputs and outputs.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -24,6 +29,38 @@ from vidgan.judge import image_files, load_images, load_judge
 from vidgan.metrics import psnr
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
+HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves
+HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, letterboxing)
+SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
+
+
+def _grey(images: torch.Tensor) -> np.ndarray:
+    """uint8 (N, 3, H, W) -> float32 (N, H, W) BT.601 luma in [0, 1]."""
+    weights = torch.tensor([0.299, 0.587, 0.114])[:, None, None]
+    return (images.float() * weights).sum(1).numpy() / 255
+
+
+def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = HIGH_PASS_CROP) -> float:
+    """Mean energy of the fine detail (grey image minus its Gaussian blur) on the centre crop of the
+    translated images over that of the sources; uint8 (N, 3, H, W) each."""
+
+    def energy(images: torch.Tensor) -> float:
+        total = 0.0
+        for grey in _grey(images):
+            h, w = grey.shape
+            y, x = (h - crop) // 2, (w - crop) // 2
+            detail = (grey - cv2.GaussianBlur(grey, (0, 0), HIGH_PASS_SIGMA))[y : y + crop, x : x + crop]
+            total += float((detail**2).mean())
+        return total / len(images)
+
+    return energy(translated) / energy(source)
+
+
+def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[float]:
+    """Per image, the Pearson correlation of the heavily blurred grey source and translation."""
+    blur = functools.partial(cv2.GaussianBlur, ksize=(0, 0), sigmaX=SCENE_SIGMA)
+    return [float(np.corrcoef(blur(a).ravel(), blur(b).ravel())[0, 1])
+            for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
 def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
@@ -118,6 +155,12 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
             "floor_real_b_halves": kernel_inception_distance(feats["b"][:half], feats["b"][half:])[0],
         },
     }
+    scene = scene_correlation(real_a, fake_b)
+    report["texture"] = {
+        "high_pass_ratio": high_pass_ratio(real_a, fake_b),
+        "scene_correlation_mean": float(np.mean(scene)),
+        "scene_correlation_min": min(scene),
+    }
     rows = [real_a, fake_b]
     if reverse:
         back = FrameTranslator(load_model(reverse).generator, dev, "fp32")
@@ -153,6 +196,13 @@ def markdown(r: dict) -> str:
         v = r[key]
         lines.append(f"| {label} | {v['translated_vs_real']:.4g} | {v['ceiling_real_a_vs_real_b']:.4g} "
                      f"| {v['floor_real_b_halves']:.4g} |")  # fmt: skip
+    t = r["texture"]
+    lines += [
+        "",
+        f"- texture: high-pass energy of G(a) / a {t['high_pass_ratio']:.2f} (centre {HIGH_PASS_CROP} px, "
+        f"detail under a {HIGH_PASS_SIGMA:g}-px Gaussian); scene kept: blurred grey correlation "
+        f"{t['scene_correlation_mean']:.3f} mean, {t['scene_correlation_min']:.3f} min",
+    ]
     if "cycle" in r:
         lines += [
             "",

@@ -106,10 +106,10 @@ def test_unknown_model(clip):
     assert_clean_error(cli(clip, "-m", "no_such_model"), "unknown model")
 
 
-def test_shipped_name_not_yet_available_says_how(clip):
-    result = cli(clip, "-m", "horse2zebra")
-    assert_clean_error(result, "not available")
-    assert "official:horse2zebra" in result.output
+def test_unshipped_direction_says_how_to_get_it(clip):
+    result = cli(clip, "-m", "zebra2horse")
+    assert_clean_error(result, "not shipped")
+    assert "pipelines/horse2zebra.toml" in result.output and "official:zebra2horse" in result.output
 
 
 def test_corrupt_checkpoint(tmp_path, clip):

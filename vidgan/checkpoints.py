@@ -31,8 +31,9 @@ from vidgan.nets import GeneratorConfig, ResnetGenerator
 FORMAT_VERSION = 1
 _SCALE = ".int8_scale"  # suffix of the per-filter scale stored beside an int8 weight
 _INDEX = ".safetensors.index.json"  # a sharded checkpoint's index
-# Models that this project ships (or will ship) in checkpoints/; a missing one gets a specific message.
-PLANNED_SHIPPED = {"horse2zebra", "zebra2horse"}
+# Models a shipped recipe makes but the package leaves out (its weights stay under 25 MB): asking for one
+# says how to make it.
+UNSHIPPED = {"zebra2horse": "pipelines/horse2zebra.toml"}
 
 
 @dataclass
@@ -274,11 +275,11 @@ def find_model(spec: str) -> Path:
     found = find_named(spec, (".safetensors", _INDEX))
     if found is not None:
         return found
-    if spec in PLANNED_SHIPPED:
+    if spec in UNSHIPPED:
         raise VidganError(
-            f"model {spec!r} is not available yet: vidgan does not ship it in this version. "
-            f"Use --model official:{spec} (the CycleGAN authors' pretrained generator, downloaded once) "
-            f"or train one with `vidgan train` and put {spec}.safetensors in {user_dir()}"
+            f"model {spec!r} is not shipped (it would not fit beside horse2zebra): train it with "
+            f"`vidgan train --recipe {UNSHIPPED[spec]} ...`, which writes both directions to {user_dir()}, "
+            f"or use --model official:{spec} (the CycleGAN authors' generator, downloaded once)"
         )
     raise VidganError(f"unknown model {spec!r}: see `vidgan models` for the names it knows")
 

@@ -183,8 +183,9 @@ class Trainer:
 
     # ------------------------------------------------------------------------------------------ steps
 
-    def train_step(self) -> dict[str, float]:
-        """One iteration of the paper's alternating updates; returns the losses."""
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One iteration of the paper's alternating updates; returns the losses as 0-d tensors on the device
+        (reading one waits for the GPU, so only the log steps do)."""
         c, nets, fwd = self.config, self.nets, self.fwd
         idx_a, idx_b = self.sampler.indices(self.step)
         real_a = _to_float(self.sampler.batch_of(self.data_a, idx_a, self.step, 0), self.device, self.channels_last)
@@ -229,8 +230,9 @@ class Trainer:
 
         self.step += 1
         self.images_seen += real_a.shape[0] * self.dist.world
-        return {"G_A": loss_g_a.item(), "G_B": loss_g_b.item(), "cycle": loss_cyc.item(), "idt": loss_idt.item(),
-                "D_A": loss_d_a.item(), "D_B": loss_d_b.item()}  # fmt: skip
+        losses = {"G_A": loss_g_a, "G_B": loss_g_b, "cycle": loss_cyc, "idt": loss_idt, "D_A": loss_d_a,
+                  "D_B": loss_d_b}  # fmt: skip
+        return {k: v.detach() for k, v in losses.items()}
 
     def set_lr(self) -> float:
         factor = lr_factor(self.step, self.total) if self.total else 1.0
@@ -284,6 +286,7 @@ class Trainer:
                         break
                 bar.update(1)
                 if self.step % c.log_every == 0 or self.step == self.total:
+                    losses = {k: v.item() for k, v in losses.items()}
                     speed = (self.step - window[0]) * c.batch_size * self.dist.world / max(now - window[1], 1e-9)
                     window = (self.step, now)
                     bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()} | {"img/s": f"{speed:.1f}"})

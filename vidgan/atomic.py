@@ -36,3 +36,10 @@ def atomic_path(target: str | os.PathLike, overwrite: bool = False) -> Iterator[
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def write_text(target: str | os.PathLike, text: str) -> Path:
+    """Replace `target` with `text`, atomically: reports, cards, indexes."""
+    with atomic_path(target, overwrite=True) as tmp:
+        tmp.write_text(text)
+    return Path(target)

@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from vidgan.atomic import atomic_path
+from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
 from vidgan.nets import GeneratorConfig, ResnetGenerator
 
@@ -126,13 +126,11 @@ def save_generator(
                 save_tensors(shard, tmp, metadata)
             weight_map.update(dict.fromkeys(shard, name))
         written = path.with_name(path.name + ".index.json")
-        with atomic_path(written, overwrite=True) as tmp:
-            tmp.write_text(json.dumps({"metadata": metadata, "weight_map": weight_map}, indent=1) + "\n")
+        write_text(written, json.dumps({"metadata": metadata, "weight_map": weight_map}, indent=1) + "\n")
     if card is not None:
         full = {"format_version": FORMAT_VERSION, "architecture": {"type": "resnet_generator", **config.to_dict()}}
         full.update(card)
-        with atomic_path(path.with_suffix(".json"), overwrite=True) as tmp:
-            tmp.write_text(json.dumps(full, indent=2) + "\n")
+        write_text(path.with_suffix(".json"), json.dumps(full, indent=2) + "\n")
     return written
 
 

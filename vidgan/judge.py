@@ -23,7 +23,7 @@ from PIL import Image
 from safetensors.torch import load_file
 from torch import nn
 
-from vidgan.atomic import atomic_path
+from vidgan.atomic import atomic_path, write_text
 from vidgan.checkpoints import save_tensors
 from vidgan.errors import VidganError
 from vidgan.nets import to_signed
@@ -171,8 +171,7 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     with atomic_path(path, overwrite=True) as tmp:
         save_tensors({k: v.contiguous() for k, v in net.state_dict().items()}, tmp,
                      {"kind": "judge", "width": str(config.width)})  # fmt: skip
-    with atomic_path(path.with_suffix(".json"), overwrite=True) as tmp:
-        tmp.write_text(json.dumps(card, indent=2) + "\n")
+    write_text(path.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     return path
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from vidgan.atomic import atomic_path, write_text
 from vidgan.checkpoints import load_model
 from vidgan.inference import FrameTranslator, pick_device, pick_precision
 from vidgan.judge import image_files, load_images, load_judge
@@ -114,7 +115,8 @@ def contact_sheet(rows: list[torch.Tensor], path: Path, columns: int = 8, thumb:
     for r, strip in enumerate(tiles):
         for c, tile in enumerate(strip):
             sheet.paste(tile, (c * thumb, r * thumb))
-    sheet.save(path)
+    with atomic_path(path, overwrite=True) as tmp:
+        sheet.save(tmp)
     return path
 
 
@@ -174,8 +176,8 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
 
         report["fid_inception"] = fid_inception(inception, fake_b, real_b, dev)
     contact_sheet(rows, out_dir / "contact_sheet.png")
-    (out_dir / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out_dir / "eval.md").write_text(markdown(report))
+    write_text(out_dir / "eval.json", json.dumps(report, indent=2) + "\n")
+    write_text(out_dir / "eval.md", markdown(report))
     return report
 
 

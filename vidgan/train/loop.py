@@ -321,7 +321,8 @@ class Trainer:
     def save_samples(self) -> None:
         folder = self.run_dir / "samples"
         folder.mkdir(exist_ok=True)
-        self.sample_grid().save(folder / f"step_{self.step:07d}.png")
+        with atomic_path(folder / f"step_{self.step:07d}.png", overwrite=True) as tmp:
+            self.sample_grid().save(tmp)
 
 
 def image_grid(rows: list[torch.Tensor]) -> Image.Image:

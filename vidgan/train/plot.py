@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from vidgan.atomic import atomic_path
 from vidgan.errors import VidganError
 
 LOSSES = {"G_A": (214, 39, 40), "G_B": (255, 127, 14), "cycle": (31, 119, 180), "idt": (148, 103, 189),
@@ -39,5 +40,6 @@ def plot_losses(run_dir: str | Path, out: str | Path | None = None, size: tuple[
     draw.text((left, h - bottom + 10), f"iteration {x0}", fill=(0, 0, 0))
     draw.text((w - right - 110, h - bottom + 10), f"iteration {x1}", fill=(0, 0, 0))
     out = Path(out) if out else run_dir / "losses.png"
-    image.save(out)
+    with atomic_path(out, overwrite=True) as tmp:
+        image.save(tmp)
     return out

@@ -28,6 +28,7 @@ from vidgan.checkpoints import load_model
 from vidgan.inference import FrameTranslator, pick_device, pick_precision
 from vidgan.judge import image_files, load_images, load_judge
 from vidgan.metrics import psnr
+from vidgan.temporal import grey
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
 HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves
@@ -35,10 +36,9 @@ HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, let
 SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
 
 
-def _grey(images: torch.Tensor) -> np.ndarray:
-    """uint8 (N, 3, H, W) -> float32 (N, H, W) BT.601 luma in [0, 1]."""
-    weights = torch.tensor([0.299, 0.587, 0.114])[:, None, None]
-    return (images.float() * weights).sum(1).numpy() / 255
+def _grey(images: torch.Tensor) -> list[np.ndarray]:
+    """uint8 (N, 3, H, W) -> N float32 (H, W) luma images in [0, 1] (the smoother's grey)."""
+    return [grey(im.permute(1, 2, 0).contiguous().numpy()).astype(np.float32) / 255 for im in images]
 
 
 def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = HIGH_PASS_CROP) -> float:
@@ -47,10 +47,10 @@ def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = 
 
     def energy(images: torch.Tensor) -> float:
         total = 0.0
-        for grey in _grey(images):
-            h, w = grey.shape
+        for luma in _grey(images):
+            h, w = luma.shape
             y, x = (h - crop) // 2, (w - crop) // 2
-            detail = (grey - cv2.GaussianBlur(grey, (0, 0), HIGH_PASS_SIGMA))[y : y + crop, x : x + crop]
+            detail = (luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA))[y : y + crop, x : x + crop]
             total += float((detail**2).mean())
         return total / len(images)
 

@@ -69,6 +69,22 @@ def _parse_time(ctx, param, value: str | None) -> float | None:
     return seconds
 
 
+# Options several commands share, declared once.
+_device_option = click.option(
+    "--device",
+    type=click.Choice(DEVICES),
+    default="auto",
+    show_default=True,
+    help="Where the generator runs; auto picks CUDA, then MPS, then the CPU.",
+)
+_batch_size_option = click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vidgan")
 def main() -> None:
@@ -93,13 +109,7 @@ def main() -> None:
     help="A model name (see `vidgan models`), official:NAME, or a .safetensors/.pth file.",
 )
 @click.option("-r", "--recursive", is_flag=True, help="With a folder INPUT, include its subfolders.")
-@click.option(
-    "--device",
-    type=click.Choice(DEVICES),
-    default="auto",
-    show_default=True,
-    help="Where the generator runs; auto picks CUDA, then MPS, then the CPU.",
-)
+@_device_option
 @click.option(
     "--precision",
     type=click.Choice(PRECISIONS),
@@ -107,12 +117,7 @@ def main() -> None:
     show_default=True,
     help="Arithmetic of the generator; auto is bf16 on CUDA and on CPUs with bf16 hardware, else fp32.",
 )
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1),
-    default=None,
-    help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
-)
+@_batch_size_option
 @click.option(
     "--compile",
     "compile_",
@@ -447,7 +452,7 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
     show_default=True,
     help="Folder for eval.json, eval.md and contact_sheet.png.",
 )
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@_device_option
 @click.option("--limit", type=click.IntRange(2), help="Use only the first N images of each folder.")
 @_friendly
 def eval_command(model: str, a_dir: Path, b_dir: Path, judge: str, reverse: str | None, inception: Path | None,
@@ -492,6 +497,7 @@ def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None
     the input's motion (Lai et al. 2018; lower is steadier), in [0, 1] pixel units squared."""
     import json
 
+    from vidgan.atomic import write_text
     from vidgan.metrics.temporal import temporal_report
 
     chosen = ("dis", "farneback") if methods == "both" else (methods,)
@@ -502,7 +508,7 @@ def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None
         click.echo(f"PSNR to reference: {report['psnr_to_reference']:.2f} dB")
         click.echo(f"SSIM to reference: {report['ssim_to_reference']:.4f}")
     if json_path:
-        json_path.write_text(json.dumps(report, indent=2) + "\n")
+        write_text(json_path, json.dumps(report, indent=2) + "\n")
 
 
 @main.command("plot-losses")
@@ -559,13 +565,8 @@ def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
     help="Precisions to time, comma-separated (fp32, bf16, fp16).",
 )
 @click.option("--frames", type=click.IntRange(4), default=16, show_default=True, help="Frames per clip.")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1),
-    default=None,
-    help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
-)
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@_batch_size_option
+@_device_option
 @click.option(
     "--size",
     "working",

@@ -79,6 +79,27 @@ def test_scene_cut_is_not_smeared(tmp_path):
     assert np.abs(smoothed[4].astype(int) - per_frame[4]).mean() > 5.0
 
 
+def test_flow_smoothing_looks_neither_back_nor_ahead_across_a_cut(tmp_path):
+    clip = make_shift_clip(tmp_path / "cut.mp4", frames=10, cut_at=5)
+    run(clip, tmp_path / "perframe.mp4", Invert())
+    run(clip, tmp_path / "flow.mp4", Invert(), "flow", 1.0)
+    per_frame, _ = read_video(tmp_path / "perframe.mp4")
+    smoothed, _ = read_video(tmp_path / "flow.mp4")
+    # A stable translation of a steady pan stays as it was on both sides of the cut: frame 4 does not take
+    # in frame 5 (its look-ahead) nor frame 5 frame 4 (its past), though they differ completely.
+    assert np.abs(per_frame[5].astype(int) - per_frame[4]).mean() > 30
+    for t in (4, 5):
+        assert np.abs(smoothed[t].astype(int) - per_frame[t]).mean() < 2.0
+
+
+def test_smoother_holds_one_frame_back_and_flushes_it():
+    frames = [np.full((32, 48, 3), 100 + 10 * i, np.uint8) for i in range(4)]
+    flow, ema = Smoother(SmoothingConfig("flow")), Smoother(SmoothingConfig("ema"))
+    assert [len(flow(f, f)) for f in frames] == [0, 1, 1, 1] and len(flow.flush()) == 1
+    assert [len(ema(f, f)) for f in frames] == [1, 1, 1, 1] and ema.flush() == []
+    assert flow.flush() == []
+
+
 def test_smoother_rejects_bad_settings():
     with pytest.raises(VidganError):
         Smoother(SmoothingConfig("blur"))
@@ -109,10 +130,14 @@ def test_device_smoothing_matches_the_cpu_path(tmp_path, mode):
     frames = np.stack(list(frames_of(clip)))
     per_frame = FrameTranslator(Flicker(seed=2), torch.device("cpu"))(frames)
     opencv = Smoother(SmoothingConfig(mode))
-    expected = np.stack([opencv(i, o) for i, o in zip(frames, per_frame)])
+    expected = np.stack([s for i, o in zip(frames, per_frame) for s in opencv(i, o)] + opencv.flush())
     translator = FrameTranslator(Flicker(seed=2), torch.device("cpu"))
-    translator.post = Smoother(SmoothingConfig(mode)).smooth_batch
-    got = np.concatenate([translator(frames[i : i + 3]) for i in range(0, len(frames), 3)])
+    on_device = Smoother(SmoothingConfig(mode))
+    translator.post = on_device.smooth_batch
+    # Batches of 3: flow holds each batch's last frame back for the next batch, and the clip's for flush.
+    batches = [translator(frames[i : i + 3]) for i in range(0, len(frames), 3)]
+    got = np.concatenate(batches + [f[None] for f in on_device.flush()])
+    assert len(got) == len(frames)
     diff = np.abs(got.astype(int) - expected)
     assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 3
     assert np.abs(got.astype(int) - per_frame).mean() > 2  # it did smooth

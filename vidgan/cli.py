@@ -165,7 +165,9 @@ def main() -> None:
     type=click.FloatRange(0, 1),
     default=DEFAULT_STRENGTH,
     show_default=True,
-    help="How much of the previous output to carry over where it is reliable: 0 none, 1 all.",
+    help="How much of the neighbouring frames to take in where the flow is reliable: 0 none, 1 the most "
+    "(flow: the previous output weighs 2S and the next frame S against the frame's own 1; ema: the previous "
+    "output's share).",
 )
 @click.option("--compare", is_flag=True, help="Write input and output side by side.")
 @click.option(

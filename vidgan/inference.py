@@ -108,7 +108,8 @@ class FrameTranslator:
         self.max_batch: int | None = None  # lowered after an out-of-memory error
         self.notices: list[str] = []
         # Applied on the device to each batch's uint8 results before download: (inputs, outputs) -> outputs
-        # (temporal smoothing, where the frames already are).
+        # (temporal smoothing, where the frames already are). It may return fewer frames than it was given
+        # (smoothing holds the last frame back until it sees the next): results stay in order.
         self.post: Callable[[np.ndarray, torch.Tensor], torch.Tensor] | None = None
         self._shapes: set[tuple[int, ...]] = set()
         self._buffers: dict[tuple, list] = {}  # pinned host buffers, two per shape, reused in turn
@@ -158,7 +159,10 @@ class FrameTranslator:
         the rest padding)."""
         if not self.cuda:
             y = self._forward(torch.from_numpy(np.require(frames, requirements="W")), crop)
-            return Pending(self.post(frames[:count], y[:count]) if self.post else y, count)
+            if self.post is not None:
+                y = self.post(frames[:count], y[:count])
+                count = len(y)
+            return Pending(y, count)
         host, uploaded = self._pinned("in", frames.shape)
         host.numpy()[...] = frames
         with torch.cuda.stream(self.copy_stream):
@@ -170,6 +174,7 @@ class FrameTranslator:
         y = self._forward(x, crop)
         if self.post is not None:
             y = self.post(frames[:count], y[:count])
+            count = len(y)
         out, downloaded = self._pinned("out", tuple(y.shape))
         self.download_stream.wait_stream(compute)
         with torch.cuda.stream(self.download_stream):
@@ -201,8 +206,8 @@ class FrameTranslator:
             if self.cuda:
                 torch.cuda.empty_cache()
         parts = [self.submit(frames[i : i + limit], crop).result() for i in range(0, len(frames), limit)]
-        out = torch.from_numpy(np.concatenate(parts)[:n])
-        return Pending(out, n)
+        out = torch.from_numpy(np.concatenate(parts))
+        return Pending(out, len(out))
 
     def __call__(self, frames: np.ndarray, crop: tuple[int, int] | None = None) -> np.ndarray:
         """Translate (N, H, W, 3) uint8 frames and wait for the result."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,28 +197,39 @@ def translate_video(
 
         smoother = Smoother(options.smooth)
         # On a GPU the smoother warps and blends where the frames are; on the CPU it runs in the encode
-        # thread, beside inference rather than in its way.
+        # thread, beside inference rather than in its way. Either way it may hold a frame back until it has
+        # seen the next, so its results are paired in order with the frames (timestamps) waiting for them.
         on_device = smoother.active and translator.device.type == "cuda"
         translator.post = smoother.smooth_batch if on_device else None
 
         def encode() -> None:
+            waiting: deque[Frame] = deque()
             while (item := _get(q_out, stop)) is not _END:
                 rgb, frame = item
-                rgb = rgb if on_device else smoother(frame.rgb, rgb)
-                if options.compare:
-                    rgb = np.hstack([frame.display, _resize_rgb(rgb, out_w, out_h)])
-                writer.write(rgb, frame.pts)
-                bar.update(1)
+                waiting.append(frame)
+                for smoothed in [rgb] if on_device else smoother(frame.rgb, rgb):
+                    write(smoothed, waiting.popleft())
+            for smoothed in [] if on_device else smoother.flush():
+                write(smoothed, waiting.popleft())
+
+        def write(rgb: np.ndarray, frame: Frame) -> None:
+            if options.compare:
+                rgb = np.hstack([frame.display, _resize_rgb(rgb, out_w, out_h)])
+            writer.write(rgb, frame.pts)
+            bar.update(1)
 
         decoder, encoder = _Worker(decode, "vidgan-decode"), _Worker(encode, "vidgan-encode")
         decoder.start()
         encoder.start()
 
-        def hand_over(pending: Pending, frames: list[Frame]) -> None:
-            for rgb, frame in zip(pending.result(), frames):
+        waiting: deque[Frame] = deque()  # translated, not yet handed over (on a GPU, smoothing holds one back)
+
+        def hand_over(results: Iterable[np.ndarray], frames: list[Frame]) -> None:
+            waiting.extend(frames)
+            for rgb in results:
                 if encoder.error is not None:
                     raise encoder.error
-                _put(q_out, (rgb, frame), stop)
+                _put(q_out, (rgb, waiting.popleft()), stop)
 
         try:
             done = False
@@ -237,10 +249,12 @@ def translate_video(
                         submitted[0].result()  # time the first batch alone, for the estimate
                         _announce_duration(translator, total, (time.perf_counter() - t0) / len(batch), bar)
                     if in_flight is not None:
-                        hand_over(*in_flight)
+                        hand_over(in_flight[0].result(), in_flight[1])
                     in_flight = submitted
             if in_flight is not None:
-                hand_over(*in_flight)
+                hand_over(in_flight[0].result(), in_flight[1])
+            if on_device:
+                hand_over(smoother.flush(), [])  # the last frame, held back for a successor that never came
             _put(q_out, _END, stop)
             encoder.join()
             decoder.join()

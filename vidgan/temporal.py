@@ -181,12 +181,19 @@ class _OpenCV:
         cv2.remap(rgba, positions, None, cv2.INTER_LINEAR, dst=warped, borderMode=cv2.BORDER_REPLICATE)
         return cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB, dst=self._buffer("warped", (h, w, 3)))
 
-    def blend(self, base: np.ndarray, base_weight: np.ndarray, image: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """(base_weight * base + weight * image) / (base_weight + weight), per pixel, in a new array."""
+    def blend(self, base: np.ndarray, image: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """(base + weight * image) / (1 + weight), per pixel, in a new array. blendLinear divides by the
+        sum of its two weights, so the base's can be a constant: one full-size weight map, not two."""
         h, w = base.shape[:2]
-        weights = [cv2.resize(x, (w, h), dst=self._buffer(f"weight {i}", (h, w), np.float32))
-                   for i, x in enumerate((base_weight, weight))]  # fmt: skip
-        return cv2.blendLinear(base, image, *weights)
+        ones = self._buffer("ones", (h, w), np.float32)
+        if ones[0, 0] != 1:  # a new buffer
+            ones.fill(1)
+        weight = cv2.resize(weight, (w, h), dst=self._buffer("weight", (h, w), np.float32))
+        return cv2.blendLinear(base, image, ones, weight)
+
+    def mix(self, base: np.ndarray, image: np.ndarray, share: float) -> np.ndarray:
+        """(1 - share) * base + share * image, the same share everywhere."""
+        return cv2.addWeighted(base, 1 - share, image, share, 0.0)
 
     def add(self, image: np.ndarray, change: np.ndarray, weight: np.ndarray, owned: bool) -> np.ndarray:
         """image + weight * change, the product made at the reduced size and resized; in place where
@@ -222,12 +229,12 @@ class _Torch:
         grid = _upsample(grid.permute(2, 0, 1)[None], h, w).permute(0, 2, 3, 1)
         return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
-    def _weight(self, weight: np.ndarray, like: torch.Tensor) -> torch.Tensor:
-        return _upsample(torch.from_numpy(weight).to(like.device)[None, None], *like.shape[-2:])
+    def blend(self, base: torch.Tensor, image: torch.Tensor, weight: np.ndarray) -> torch.Tensor:
+        weight = _upsample(torch.from_numpy(weight).to(base.device)[None, None], *base.shape[-2:])
+        return (base + weight * image) / (1 + weight)
 
-    def blend(self, base: torch.Tensor, base_weight: np.ndarray, image: torch.Tensor, weight: np.ndarray):
-        base_weight, weight = self._weight(base_weight, base), self._weight(weight, base)
-        return (base_weight * base + weight * image) / (base_weight + weight)
+    def mix(self, base: torch.Tensor, image: torch.Tensor, share: float) -> torch.Tensor:
+        return torch.lerp(base, image, share)
 
     def add(self, image: torch.Tensor, change: torch.Tensor, weight: np.ndarray, owned: bool) -> torch.Tensor:
         correction = change * torch.from_numpy(weight).to(change.device)
@@ -294,7 +301,7 @@ class Smoother:
         s = self.config.strength
         if self.config.mode == "ema":
             if not fresh:
-                out = self._ops.blend(out, _constant(1 - s), self._prev_out, _constant(s))
+                out = self._ops.mix(out, self._prev_out, s)
             self._prev_out = out
             return [self._ops.emit(out)]
         link = None if fresh else self._link(prev_grey, cur_grey)
@@ -311,11 +318,11 @@ class Smoother:
         frame, over the 10 ms budget, for flicker lower by 0.02 of the per-frame figure on the zebra clip and
         no lower on Muybridge."""
         s = self.config.strength
-        a = 2 * s * back.back_trust if back is not None else _constant(0.0)
-        b = s * ahead.ahead_trust if ahead is not None else _constant(0.0)
+        a = 2 * s * back.back_trust if back is not None else 0.0
+        b = s * ahead.ahead_trust if ahead is not None else 0.0
         smoothed = out
         if back is not None:
-            smoothed = self._ops.blend(out, 1 + b, self._ops.warp(self._prev_out, back.backward), a)
+            smoothed = self._ops.blend(out, self._ops.warp(self._prev_out, back.backward), a / (1 + b))
         if ahead is not None:
             change = self._ops.warp(next_small, ahead.forward) - small
             smoothed = self._ops.add(smoothed, change, b / (1 + a + b), owned=back is not None)
@@ -343,11 +350,6 @@ class Smoother:
 
         return _Link(backward, trust(backward, forward, cur_grey, prev_grey),
                      forward, trust(forward, backward, prev_grey, cur_grey))  # fmt: skip
-
-
-def _constant(value: float) -> np.ndarray:
-    """A weight that is the same everywhere, as a 1x1 map."""
-    return np.full((1, 1), value, np.float32)
 
 
 def _upsample(x: torch.Tensor, h: int, w: int) -> torch.Tensor:

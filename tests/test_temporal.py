@@ -141,3 +141,24 @@ def test_device_smoothing_matches_the_cpu_path(tmp_path, mode):
     diff = np.abs(got.astype(int) - expected)
     assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 3
     assert np.abs(got.astype(int) - per_frame).mean() > 2  # it did smooth
+
+
+def test_pipeline_smoothing_on_the_device_path_matches_the_encode_thread_path(tmp_path, monkeypatch):
+    """translate_video's GPU route (smoothing inside the translator, frames held back across batches and
+    flushed at the end) run on the CPU: the translator reports a CUDA device, its CPU branch applies the
+    hook. Same frames, same times, same pixels (within rounding) as the CPU route."""
+    import torch
+
+    from vidgan.inference import FrameTranslator
+    from vidgan.translate import translate_video
+
+    clip = make_shift_clip(tmp_path / "pan.mp4", frames=11)  # 11: batches of 8 leave a partial one
+    options = TranslateOptions(quiet=True, size=None, encode=EncodeSettings(crf=0), smooth=SmoothingConfig("flow"))
+    cpu = FrameTranslator(Flicker(seed=3), torch.device("cpu"))
+    translate_video(clip, tmp_path / "cpu.mp4", cpu, options)
+    device = FrameTranslator(Flicker(seed=3), torch.device("cpu"))
+    monkeypatch.setattr(device, "device", torch.device("cuda"))  # only translate_video reads it
+    translate_video(clip, tmp_path / "device.mp4", device, options)
+    (a, t_a), (b, t_b) = read_video(tmp_path / "cpu.mp4"), read_video(tmp_path / "device.mp4")
+    assert t_a == t_b == read_video(clip)[1]
+    assert np.abs(np.stack(a).astype(int) - np.stack(b)).mean() < 0.5

@@ -314,9 +314,9 @@ class Smoother:
         """Smooth the held frame `out` (linked to its predecessor by `back`) with its successor's reduced
         copy `next_small` (linked to it by `ahead`), as in the module's formula. The successor enters at
         the flow's size: its colour and brightness without its flickering texture, which the carried-over
-        past steadies. Taking it at full size (a second full-size warp and blend) cost 4 ms more per 720p
-        frame, over the 10 ms budget, for flicker lower by 0.02 of the per-frame figure on the zebra clip and
-        no lower on Muybridge."""
+        past steadies. Taking it at full size (a second full-size warp and blend) cost 2-3.5 ms more per
+        720p frame, over the 10 ms budget, for flicker lower by 0.03 of the per-frame figure on the zebra
+        clip at the same PSNR and on the same trade-off line on Muybridge (docs/benchmarks.md)."""
         s = self.config.strength
         a = 2 * s * back.back_trust if back is not None else 0.0
         b = s * ahead.ahead_trust if ahead is not None else 0.0

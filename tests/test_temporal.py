@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -12,7 +13,7 @@ from vidgan.api import translate
 from vidgan.cli import main
 from vidgan.metrics import psnr
 from vidgan.metrics.temporal import frames_of, ssim, temporal_report, warping_error
-from vidgan.temporal import Smoother, SmoothingConfig
+from vidgan.temporal import Smoother, SmoothingConfig, grey, is_cut
 from vidgan.video.formats import EncodeSettings
 
 
@@ -162,3 +163,18 @@ def test_pipeline_smoothing_on_the_device_path_matches_the_encode_thread_path(tm
     (a, t_a), (b, t_b) = read_video(tmp_path / "cpu.mp4"), read_video(tmp_path / "device.mp4")
     assert t_a == t_b == read_video(clip)[1]
     assert np.abs(np.stack(a).astype(int) - np.stack(b)).mean() < 0.5
+
+
+@pytest.mark.parametrize("size", [(45, 31), (401, 225)])
+def test_flow_smoothing_takes_an_output_a_pixel_larger_than_its_input(size):
+    """The pipeline crops an odd-sized working frame's output to even dimensions: the smoother's reduced
+    copies must still share the flow's grid (below and above the flow's 320 px width)."""
+    w, h = size
+    noise = np.random.default_rng(0).integers(0, 255, (h, w + 8, 3), dtype=np.uint8)
+    texture = cv2.GaussianBlur(noise, (0, 0), 2)  # smooth enough that a 1 px pan is not a scene cut
+    frames = [np.ascontiguousarray(texture[:, i : i + w]) for i in range(3)]  # a pan: no scene cut
+    smoother = Smoother(SmoothingConfig("flow"))
+    outs = [s for f in frames for s in smoother(f, np.pad(f, ((0, 1), (0, 1), (0, 0)), mode="edge"))]
+    outs += smoother.flush()
+    assert [o.shape for o in outs] == [(h + 1, w + 1, 3)] * 3
+    assert not any(is_cut(grey(a), grey(b)) for a, b in zip(frames, frames[1:]))  # so the frames were linked

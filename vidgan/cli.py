@@ -69,7 +69,9 @@ def _parse_time(ctx, param, value: str | None) -> float | None:
     return seconds
 
 
-# Options several commands share, declared once.
+# Path types and options several commands share, declared once.
+_FOLDER = click.Path(file_okay=False, path_type=Path)
+_FILE = click.Path(dir_okay=False, path_type=Path)
 _device_option = click.option(
     "--device",
     type=click.Choice(DEVICES),
@@ -82,6 +84,15 @@ _batch_size_option = click.option(
     type=click.IntRange(1),
     default=None,
     help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.",
+)
+_smooth_strength_option = click.option(
+    "--smooth-strength",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_STRENGTH,
+    show_default=True,
+    help="How much of the neighbouring frames to take in where the flow is reliable: 0 none, 1 the most "
+    "(flow: the previous output weighs 2S and the next frame S against the frame's own 1; ema: the previous "
+    "output's share).",
 )
 
 
@@ -160,15 +171,7 @@ def main() -> None:
     show_default=True,
     help="Temporal smoothing against flicker: flow (optical flow, keeps motion sharp) or ema (still shots).",
 )
-@click.option(
-    "--smooth-strength",
-    type=click.FloatRange(0, 1),
-    default=DEFAULT_STRENGTH,
-    show_default=True,
-    help="How much of the neighbouring frames to take in where the flow is reliable: 0 none, 1 the most "
-    "(flow: the previous output weighs 2S and the next frame S against the frame's own 1; ema: the previous "
-    "output's share).",
-)
+@_smooth_strength_option
 @click.option("--compare", is_flag=True, help="Write input and output side by side.")
 @click.option(
     "--start", default=None, callback=_parse_time, help="Start this far into the clip: seconds (12.5) or [h:]m:s."
@@ -294,12 +297,12 @@ def _train_options(fn):
 @_train_options
 @click.option(
     "--recipe",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FILE,
     help="A TOML recipe (pipelines/*.toml); options given here override it.",
 )
 @click.option(
     "--resume",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Continue the run in this folder exactly where it stopped.",
 )
 @click.option(
@@ -354,11 +357,11 @@ def train(recipe: Path | None, resume: Path | None, init_from: Path | None, no_e
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("run_dir", type=_FOLDER)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Folder to write to. Default: the user folder, where --model NAME looks.",
 )
 @click.option(
@@ -384,23 +387,23 @@ def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: s
     "--a",
     "a_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Training images of domain A (a dataset root with trainA/testA works too).",
 )
 @click.option(
     "--b",
     "b_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Training images of domain B (or the dataset root).",
 )
-@click.option("--test-a", type=click.Path(file_okay=False, path_type=Path), help="Held-out A images (default: testA).")
-@click.option("--test-b", type=click.Path(file_okay=False, path_type=Path), help="Held-out B images (default: testB).")
+@click.option("--test-a", type=_FOLDER, help="Held-out A images (default: testA).")
+@click.option("--test-b", type=_FOLDER, help="Held-out B images (default: testB).")
 @click.option("--name", required=True, help="Judge name, e.g. horse-vs-zebra.")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Folder to write NAME.safetensors and NAME.json to. Default: the user folder.",
 )
 @click.option(
@@ -433,23 +436,21 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
     "--a",
     "a_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     help="Source-domain test images (testA for an A->B model).",
 )
-@click.option(
-    "--b", "b_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Target-domain test images."
-)
+@click.option("--b", "b_dir", required=True, type=_FOLDER, help="Target-domain test images.")
 @click.option("--judge", default="horse-vs-zebra", show_default=True, help="Judge name or file (see train-judge).")
 @click.option("--reverse", help="The reverse model, for cycle reconstruction figures.")
 @click.option(
     "--inception",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FILE,
     help="pytorch-fid's InceptionV3 weights file (pt_inception-2015-12-05-6726825d.pth): adds standard FID.",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     default=Path("eval"),
     show_default=True,
     help="Folder for eval.json, eval.md and contact_sheet.png.",
@@ -474,11 +475,11 @@ def metrics() -> None:
 
 
 @metrics.command("temporal")
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=_FILE)
+@click.argument("output_path", metavar="OUTPUT", type=_FILE)
 @click.option(
     "--reference",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_FILE,
     help="The per-frame (unsmoothed) output: adds PSNR and SSIM of OUTPUT to it.",
 )
 @click.option(
@@ -489,9 +490,7 @@ def metrics() -> None:
     show_default=True,
     help="Optical flow used to warp the previous frame.",
 )
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures here."
-)
+@click.option("--json", "json_path", type=_FILE, help="Also write the figures here.")
 @_friendly
 def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None, methods: str,
                      json_path: Path | None) -> None:  # fmt: skip
@@ -514,10 +513,8 @@ def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None
 
 
 @main.command("plot-losses")
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (default RUN_DIR/losses.png)."
-)
+@click.argument("run_dir", type=_FOLDER)
+@click.option("-o", "--output", type=_FILE, help="PNG to write (default RUN_DIR/losses.png).")
 @_friendly
 def plot_losses(run_dir: Path, output: Path | None) -> None:
     """Draw a run's losses over the iterations as a PNG."""
@@ -594,7 +591,7 @@ def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: s
 @main.command("bench-smooth")
 @click.argument("jobs", nargs=-1, required=True, metavar="CLIP:MODEL...")
 @click.option("--duration", default=None, callback=_parse_time, help="Translate only this much of each clip.")
-@click.option("--smooth-strength", type=click.FloatRange(0, 1), default=DEFAULT_STRENGTH, show_default=True)
+@_smooth_strength_option
 @_friendly
 def bench_smooth(jobs: tuple[str, ...], duration: float | None, smooth_strength: float) -> None:
     """Warping error of per-frame, ema and flow translations of each CLIP with MODEL, their fidelity to the

@@ -24,7 +24,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
-from vidgan.checkpoints import save_tensors
+from vidgan.checkpoints import find_named, save_tensors
 from vidgan.errors import VidganError
 from vidgan.nets import to_signed
 from vidgan.video.formats import IMAGE_EXTENSIONS
@@ -177,8 +177,6 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
 
 def load_judge(spec: str) -> Judge:
     """A judge by name (shipped or user folder) or path."""
-    from vidgan.checkpoints import find_named
-
     path = Path(spec)
     if not path.suffix:
         path = find_named(spec) or path

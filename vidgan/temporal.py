@@ -290,10 +290,9 @@ class Smoother:
         prev_shape, self._prev_shape = self._prev_shape, shape
         fresh = prev_shape != shape or is_cut(prev_grey, cur_grey)  # the first frame, a new size, a cut
         out = self._ops.load(out)
-        s = self.config.strength
         if self.config.mode == "ema":
             if not fresh:
-                out = self._ops.mix(out, self._prev_out, s)
+                out = self._ops.mix(out, self._prev_out, self.config.strength)
             self._prev_out = out
             return [self._ops.emit(out)]
         link = None if fresh else self._link(prev_grey, cur_grey)

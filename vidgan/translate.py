@@ -203,14 +203,14 @@ def translate_video(
         translator.post = smoother.smooth_batch if on_device else None
 
         def encode() -> None:
-            waiting: deque[Frame] = deque()
+            held: deque[Frame] = deque()  # frames whose output the CPU smoother still holds back
             while (item := _get(q_out, stop)) is not _END:
                 rgb, frame = item
-                waiting.append(frame)
+                held.append(frame)
                 for smoothed in [rgb] if on_device else smoother(frame.rgb, rgb):
-                    write(smoothed, waiting.popleft())
+                    write(smoothed, held.popleft())
             for smoothed in [] if on_device else smoother.flush():
-                write(smoothed, waiting.popleft())
+                write(smoothed, held.popleft())
 
         def write(rgb: np.ndarray, frame: Frame) -> None:
             if options.compare:

@@ -25,7 +25,7 @@ from PIL import Image
 
 from vidgan.atomic import atomic_path, write_text
 from vidgan.checkpoints import load_model
-from vidgan.inference import FrameTranslator, pick_device, pick_precision
+from vidgan.inference import FrameTranslator, pick_device
 from vidgan.judge import image_files, load_images, load_judge
 from vidgan.metrics import psnr
 from vidgan.temporal import grey
@@ -129,7 +129,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     out_dir.mkdir(parents=True, exist_ok=True)
     loaded = load_model(model)
     dev = pick_device(device)
-    translator = FrameTranslator(loaded.generator, dev, pick_precision(dev, "fp32"))
+    translator = FrameTranslator(loaded.generator, dev, "fp32")
     real_a = load_images(image_files(a_dir)[:limit], EVAL_SIZE)
     real_b = load_images(image_files(b_dir)[:limit], EVAL_SIZE)
     fake_b = translate_images(translator, real_a)

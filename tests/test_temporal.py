@@ -69,23 +69,24 @@ def test_flow_smoothing_removes_flicker_and_keeps_a_stable_result(tmp_path):
     assert stable["psnr_to_reference"] > 35 and stable["ssim_to_reference"] > 0.97
 
 
-def test_scene_cut_is_not_smeared(tmp_path):
+def translate_across_a_cut(tmp_path, mode: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A pan with a scene cut before frame 5, translated by Invert per-frame and with `mode` at strength 1:
+    (per-frame frames, smoothed frames)."""
     clip = make_shift_clip(tmp_path / "cut.mp4", frames=10, cut_at=5)
     run(clip, tmp_path / "perframe.mp4", Invert())
-    run(clip, tmp_path / "ema.mp4", Invert(), "ema", 1.0)
-    per_frame, _ = read_video(tmp_path / "perframe.mp4")
-    smoothed, _ = read_video(tmp_path / "ema.mp4")
+    run(clip, tmp_path / f"{mode}.mp4", Invert(), mode, 1.0)
+    return read_video(tmp_path / "perframe.mp4")[0], read_video(tmp_path / f"{mode}.mp4")[0]
+
+
+def test_scene_cut_is_not_smeared(tmp_path):
+    per_frame, smoothed = translate_across_a_cut(tmp_path, "ema")
     # At strength 1, ema freezes a shot on its first frame; the cut must start afresh.
     assert np.abs(smoothed[5].astype(int) - per_frame[5]).mean() < 1.0
     assert np.abs(smoothed[4].astype(int) - per_frame[4]).mean() > 5.0
 
 
 def test_flow_smoothing_looks_neither_back_nor_ahead_across_a_cut(tmp_path):
-    clip = make_shift_clip(tmp_path / "cut.mp4", frames=10, cut_at=5)
-    run(clip, tmp_path / "perframe.mp4", Invert())
-    run(clip, tmp_path / "flow.mp4", Invert(), "flow", 1.0)
-    per_frame, _ = read_video(tmp_path / "perframe.mp4")
-    smoothed, _ = read_video(tmp_path / "flow.mp4")
+    per_frame, smoothed = translate_across_a_cut(tmp_path, "flow")
     # A stable translation of a steady pan stays as it was on both sides of the cut: frame 4 does not take
     # in frame 5 (its look-ahead) nor frame 5 frame 4 (its past), though they differ completely.
     assert np.abs(per_frame[5].astype(int) - per_frame[4]).mean() > 30

@@ -98,14 +98,17 @@ def test_help_texts():
         assert result.exit_code == 0 and "Usage" in result.output
 
 
-def test_wheel_ships_the_checkpoints_package(tmp_path):
-    """A plain (non-editable) install must carry checkpoints/ as vidgan.shipped."""
+def test_wheel_holds_every_module_and_the_shipped_models(tmp_path):
+    """A plain (non-editable) install must carry every module of vidgan/ and checkpoints/ as vidgan.shipped:
+    an import that works only from the checkout fails here."""
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
          str(ROOT)], check=True, capture_output=True,
     )  # fmt: skip
     wheel = next(tmp_path.glob("vidgan-*.whl"))
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "vidgan/shipped/__init__.py" in names
-    shipped = sorted(p.name for p in (ROOT / "checkpoints").iterdir() if p.suffix in (".safetensors", ".json"))
-    assert all(f"vidgan/shipped/{name}" in names for name in shipped)
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "vidgan").rglob("*.py")}
+    assert modules - names == set()
+    shipped = {f"vidgan/shipped/{p.name}" for p in (ROOT / "checkpoints").iterdir()
+               if p.suffix in (".safetensors", ".json", ".py")}  # fmt: skip
+    assert "vidgan/shipped/__init__.py" in shipped and shipped - names == set()

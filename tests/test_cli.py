@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -101,9 +102,12 @@ def test_help_texts():
 def test_wheel_holds_every_module_and_the_shipped_models(tmp_path):
     """A plain (non-editable) install must carry every module of vidgan/ and checkpoints/ as vidgan.shipped:
     an import that works only from the checkout fails here."""
+    # Built from a copy: a build/ folder left in the checkout by an earlier build would hide a missing module.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "docs"))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
-         str(ROOT)], check=True, capture_output=True,
+         str(source)], check=True, capture_output=True,
     )  # fmt: skip
     wheel = next(tmp_path.glob("vidgan-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -12,8 +12,9 @@ import torch
 from click.testing import CliRunner
 
 from vidgan import GeneratorConfig, ResnetGenerator, VidganError
-from vidgan.checkpoints import find_model, list_models, load_generator_file, load_model, save_generator
+from vidgan.checkpoints import load_generator_file, save_generator
 from vidgan.cli import main
+from vidgan.models import find_model, list_models, load_model
 
 
 def official_state_dict(config: GeneratorConfig, seed: int = 0) -> tuple[ResnetGenerator, dict]:

@@ -10,11 +10,12 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from vidgan.checkpoints import save_generator, shipped_dir
+from vidgan.checkpoints import save_generator
 from vidgan.cli import main
 from vidgan.judge import JudgeConfig, load_images, load_judge, train_judge
+from vidgan.metrics.distances import frechet_distance, kernel_inception_distance
 from vidgan.metrics.inception import FIDInceptionV3
-from vidgan.metrics.quality import frechet_distance, kernel_inception_distance
+from vidgan.models import shipped_dir
 from vidgan.nets import GeneratorConfig, ResnetGenerator
 
 SHIPPED_JUDGE = "horse-vs-zebra"

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from vidgan.checkpoints import load_model, shipped_dir
-from vidgan.inference import FrameTranslator
 from vidgan.judge import image_files, load_images
 from vidgan.metrics.quality import EVAL_SIZE, high_pass_ratio, scene_correlation, translate_images
+from vidgan.models import load_model, shipped_dir
 from vidgan.nets import ResnetGenerator
+from vidgan.pipeline.translate import FrameTranslator
 
 
 @pytest.fixture

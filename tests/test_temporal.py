@@ -13,7 +13,9 @@ from vidgan.api import translate
 from vidgan.cli import main
 from vidgan.metrics import psnr
 from vidgan.metrics.temporal import frames_of, ssim, temporal_report, warping_error
-from vidgan.temporal import Smoother, SmoothingConfig, grey, is_cut
+from vidgan.pipeline.jobs import translate_clip
+from vidgan.pipeline.translate import FrameTranslator
+from vidgan.temporal import MotionEstimator, Smoother, SmoothingConfig, grey, is_cut
 from vidgan.video.formats import EncodeSettings
 
 
@@ -94,11 +96,17 @@ def test_flow_smoothing_looks_neither_back_nor_ahead_across_a_cut(tmp_path):
         assert np.abs(smoothed[t].astype(int) - per_frame[t]).mean() < 2.0
 
 
+def smooth_all(smoother: Smoother, motion: MotionEstimator, inputs, outputs) -> list:
+    """Every smoothed output of a clip, the one held back at the end included."""
+    return [s for i, o in zip(inputs, outputs) for s in smoother(o, motion(i))] + smoother.flush()
+
+
 def test_smoother_holds_one_frame_back_and_flushes_it():
     frames = [np.full((32, 48, 3), 100 + 10 * i, np.uint8) for i in range(4)]
     flow, ema = Smoother(SmoothingConfig("flow")), Smoother(SmoothingConfig("ema"))
-    assert [len(flow(f, f)) for f in frames] == [0, 1, 1, 1] and len(flow.flush()) == 1
-    assert [len(ema(f, f)) for f in frames] == [1, 1, 1, 1] and ema.flush() == []
+    flow_motion, ema_motion = MotionEstimator("flow"), MotionEstimator("ema")
+    assert [len(flow(f, flow_motion(f))) for f in frames] == [0, 1, 1, 1] and len(flow.flush()) == 1
+    assert [len(ema(f, ema_motion(f))) for f in frames] == [1, 1, 1, 1] and ema.flush() == []
     assert flow.flush() == []
 
 
@@ -121,47 +129,36 @@ def test_metrics_command(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["ema", "flow"])
-def test_device_smoothing_matches_the_cpu_path(tmp_path, mode):
-    """smooth_batch (grid_sample, for frames on a GPU) against __call__ (OpenCV), here both on the CPU,
-    through FrameTranslator's on-device hook."""
+def test_torch_smoothing_matches_opencv(tmp_path, mode):
+    """The torch backend (grid_sample, for outputs on a GPU) against OpenCV's, here both on the CPU."""
     import torch
-
-    from vidgan.inference import FrameTranslator
 
     clip = make_shift_clip(tmp_path / "pan.mp4", frames=8, cut_at=6)
     frames = np.stack(list(frames_of(clip)))
     per_frame = FrameTranslator(Flicker(seed=2), torch.device("cpu"))(frames)
-    opencv = Smoother(SmoothingConfig(mode))
-    expected = np.stack([s for i, o in zip(frames, per_frame) for s in opencv(i, o)] + opencv.flush())
-    translator = FrameTranslator(Flicker(seed=2), torch.device("cpu"))
-    on_device = Smoother(SmoothingConfig(mode))
-    translator.post = on_device.smooth_batch
-    # Batches of 3: flow holds each batch's last frame back for the next batch, and the clip's for flush.
-    batches = [translator(frames[i : i + 3]) for i in range(0, len(frames), 3)]
-    got = np.concatenate(batches + [f[None] for f in on_device.flush()])
+    expected = np.stack(smooth_all(Smoother(SmoothingConfig(mode)), MotionEstimator(mode), frames, per_frame))
+    got = smooth_all(Smoother(SmoothingConfig(mode), "torch"), MotionEstimator(mode), frames,
+                     torch.from_numpy(per_frame))  # fmt: skip
+    got = torch.stack(got).numpy()
     assert len(got) == len(frames)
     diff = np.abs(got.astype(int) - expected)
     assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 3
     assert np.abs(got.astype(int) - per_frame).mean() > 2  # it did smooth
 
 
-def test_pipeline_smoothing_on_the_device_path_matches_the_encode_thread_path(tmp_path, monkeypatch):
-    """translate_video's GPU route (smoothing inside the translator, frames held back across batches and
-    flushed at the end) run on the CPU: the translator reports a CUDA device, its CPU branch applies the
-    hook. Same frames, same times, same pixels (within rounding) as the CPU route."""
+def test_gpu_route_of_the_pipeline_writes_what_the_cpu_route_writes(tmp_path):
+    """translate_clip's GPU route (Smooth in the device's thread with the torch backend, before Download; a
+    frame held back across batches and let go at the end) run on the CPU: the same frames, times and pixels
+    (within rounding) as the CPU route (Smooth with OpenCV in a thread of its own)."""
     import torch
 
-    from vidgan.inference import FrameTranslator
-    from vidgan.translate import translate_video
-
     clip = make_shift_clip(tmp_path / "pan.mp4", frames=11)  # 11: batches of 8 leave a partial one
-    options = TranslateOptions(quiet=True, size=None, encode=EncodeSettings(crf=0), smooth=SmoothingConfig("flow"))
-    cpu = FrameTranslator(Flicker(seed=3), torch.device("cpu"))
-    translate_video(clip, tmp_path / "cpu.mp4", cpu, options)
-    device = FrameTranslator(Flicker(seed=3), torch.device("cpu"))
-    monkeypatch.setattr(device, "device", torch.device("cuda"))  # only translate_video reads it
-    translate_video(clip, tmp_path / "device.mp4", device, options)
-    (a, t_a), (b, t_b) = read_video(tmp_path / "cpu.mp4"), read_video(tmp_path / "device.mp4")
+    options = TranslateOptions(quiet=True, size=None, batch_size=8, encode=EncodeSettings(crf=0),
+                               smooth=SmoothingConfig("flow"))  # fmt: skip
+    for backend in ("opencv", "torch"):
+        translator = FrameTranslator(Flicker(seed=3), torch.device("cpu"))
+        translate_clip(clip, tmp_path / f"{backend}.mp4", translator, options, smooth_backend=backend)
+    (a, t_a), (b, t_b) = read_video(tmp_path / "opencv.mp4"), read_video(tmp_path / "torch.mp4")
     assert t_a == t_b == read_video(clip)[1]
     assert np.abs(np.stack(a).astype(int) - np.stack(b)).mean() < 0.5
 
@@ -174,8 +171,7 @@ def test_flow_smoothing_takes_an_output_a_pixel_larger_than_its_input(size):
     noise = np.random.default_rng(0).integers(0, 255, (h, w + 8, 3), dtype=np.uint8)
     texture = cv2.GaussianBlur(noise, (0, 0), 2)  # smooth enough that a 1 px pan is not a scene cut
     frames = [np.ascontiguousarray(texture[:, i : i + w]) for i in range(3)]  # a pan: no scene cut
-    smoother = Smoother(SmoothingConfig("flow"))
-    outs = [s for f in frames for s in smoother(f, np.pad(f, ((0, 1), (0, 1), (0, 0)), mode="edge"))]
-    outs += smoother.flush()
+    outs = smooth_all(Smoother(SmoothingConfig("flow")), MotionEstimator("flow"), frames,
+                      [np.pad(f, ((0, 1), (0, 1), (0, 0)), mode="edge") for f in frames])  # fmt: skip
     assert [o.shape for o in outs] == [(h + 1, w + 1, 3)] * 3
     assert not any(is_cut(grey(a), grey(b)) for a, b in zip(frames, frames[1:]))  # so the frames were linked

@@ -17,8 +17,9 @@ from clips import write_inverted_pair
 from PIL import Image
 
 from vidgan import VidganError
-from vidgan.checkpoints import find_model, load_generator_file, load_model
+from vidgan.checkpoints import load_generator_file
 from vidgan.cli import main
+from vidgan.models import find_model, load_model
 from vidgan.train.config import TrainConfig, load_recipe, parse_duration
 from vidgan.train.data import PairSampler, load_domain
 from vidgan.train.export import export_run, int8_fidelity

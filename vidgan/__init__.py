@@ -15,18 +15,19 @@ if TYPE_CHECKING:
     from vidgan.api import load_generator, translate_video
     from vidgan.errors import VidganError
     from vidgan.nets import GeneratorConfig, ResnetGenerator
-    from vidgan.translate import Result, TranslateOptions
+    from vidgan.pipeline.jobs import TranslateOptions
+    from vidgan.pipeline.record import Result
     from vidgan.video.formats import EncodeSettings
 
 # Loaded on first use, so `import vidgan` (and the command line, and the trainer) start without PyAV
 # and FFmpeg: a training machine whose data are images needs no video stack. `vidgan.api.translate`
-# (clips, images, folders) is not lifted here: `vidgan.translate` is the pipeline module.
+# (clips, images, folders) is not lifted here, beside translate_video, to keep one obvious entry point.
 _HOMES = {
     "EncodeSettings": "vidgan.video.formats",
     "GeneratorConfig": "vidgan.nets",
     "ResnetGenerator": "vidgan.nets",
-    "Result": "vidgan.translate",
-    "TranslateOptions": "vidgan.translate",
+    "Result": "vidgan.pipeline.record",
+    "TranslateOptions": "vidgan.pipeline.jobs",
     "VidganError": "vidgan.errors",
     "load_generator": "vidgan.api",
     "translate_video": "vidgan.api",

@@ -7,17 +7,18 @@ from pathlib import Path
 
 from torch import nn
 
-from vidgan.checkpoints import LoadedModel, load_model
+from vidgan.checkpoints import LoadedModel
 from vidgan.errors import VidganError
-from vidgan.temporal import DEFAULT_STRENGTH, SmoothingConfig
-from vidgan.translate import (
-    Result,
+from vidgan.models import load_model
+from vidgan.pipeline.jobs import (
     TranslateOptions,
     default_output,
     make_translator,
     translate_folder,
     translate_path,
 )
+from vidgan.pipeline.record import Result
+from vidgan.temporal import DEFAULT_STRENGTH, SmoothingConfig
 
 
 def load_generator(model: str) -> LoadedModel:
@@ -25,11 +26,10 @@ def load_generator(model: str) -> LoadedModel:
     return load_model(model)
 
 
-def _resolve(model: str | nn.Module) -> tuple[str, nn.Module]:
+def _resolve(model: str | nn.Module) -> LoadedModel:
     if isinstance(model, nn.Module):
-        return type(model).__name__.lower(), model
-    loaded = load_model(model)
-    return loaded.name, loaded.generator
+        return LoadedModel(type(model).__name__.lower(), model)
+    return load_model(model)
 
 
 def translate(
@@ -48,15 +48,16 @@ def translate(
     src = Path(src)
     if not src.exists():
         raise VidganError(f"input not found: {src}")
-    name, module = _resolve(model)
-    translator = make_translator(module, options)
+    loaded = _resolve(model)
+    translator = make_translator(loaded.generator, options)
     if src.is_dir():
-        out_dir = Path(dst) if dst else src.with_name(f"{src.name}_{name}")
-        if not out_dir.parent.is_dir():
-            raise VidganError(f"output folder's parent does not exist: {out_dir.parent}")
-        out_dir.mkdir(exist_ok=True)
-        return translate_folder(src, out_dir, translator, options, recursive)
-    return [translate_path(src, Path(dst) if dst else default_output(src, name), translator, options)]
+        out_dir = Path(dst) if dst else src.with_name(f"{src.name}_{loaded.name}")
+        results = translate_folder(src, out_dir, translator, options, recursive)
+    else:
+        results = [translate_path(src, Path(dst) if dst else default_output(src, loaded.name), translator, options)]
+    for result in results:
+        result.notices[:0] = loaded.notices
+    return results
 
 
 def translate_video(

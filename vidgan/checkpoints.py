@@ -1,13 +1,10 @@
-"""Checkpoints: our safetensors + JSON model card, official CycleGAN `.pth` files, and finding a model by name.
+"""Checkpoint files: our safetensors + JSON model card, and official CycleGAN `.pth` files.
 
 Our format is `NAME.safetensors` (weights; its metadata carries the generator's arguments, so the file alone
 rebuilds the network) beside `NAME.json` (the model card: architecture, direction, recipe, data and its
-licence, metrics). Official `.pth` files are read with `torch.load(weights_only=True)`, which refuses pickled
-code, and converted on load.
-
-Where `--model NAME` looks, in order: the models shipped in `checkpoints/` (installed as the package
-`vidgan.shipped`), the user folder (`$VIDGAN_HOME`, else `~/.cache/vidgan`), and `official:NAME`, the
-CycleGAN authors' pretrained generators, downloaded once into the user folder (see `official.py`).
+licence, metrics), or, sharded, `NAME.safetensors.index.json` listing `NAME-0000k-of-0000n.safetensors`.
+Official `.pth` files are read with `torch.load(weights_only=True)`, which refuses pickled code, and
+converted on load. Finding a model by name is `models.py`'s business.
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ import os
 import pickle
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import torch
@@ -30,10 +26,7 @@ from vidgan.nets import GeneratorConfig, ResnetGenerator
 
 FORMAT_VERSION = 1
 _SCALE = ".int8_scale"  # suffix of the per-filter scale stored beside an int8 weight
-_INDEX = ".safetensors.index.json"  # a sharded checkpoint's index
-# Models a shipped recipe makes but the package leaves out (its weights stay under 25 MB): asking for one
-# says how to make it.
-UNSHIPPED = {"zebra2horse": "pipelines/horse2zebra.toml"}
+INDEX = ".safetensors.index.json"  # a sharded checkpoint's index
 
 
 @dataclass
@@ -43,19 +36,7 @@ class LoadedModel:
     name: str
     generator: ResnetGenerator
     card: dict = field(default_factory=dict)
-
-
-def user_dir() -> Path:
-    """The user's model folder: $VIDGAN_HOME, else $XDG_CACHE_HOME/vidgan, else ~/.cache/vidgan."""
-    if os.environ.get("VIDGAN_HOME"):
-        return Path(os.environ["VIDGAN_HOME"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "vidgan"
-
-
-def shipped_dir() -> Path:
-    """The folder of shipped checkpoints, wherever the package was installed."""
-    return Path(str(resources.files("vidgan.shipped")))
+    notices: list[str] = field(default_factory=list)  # what the user should know about the choice made
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -64,7 +45,7 @@ def shipped_dir() -> Path:
 def quantize_int8(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Conv weights to int8, symmetric, with one fp16 scale per slice along dim 0 (the output filters of a
     conv, the input channels of a transposed conv); biases fp16.
-    The loader multiplies back (`dequantize`): a 4x smaller file, the same network at run time."""
+    The loader multiplies back (`dequantize`): half the size of fp16, the same network at run time."""
     out = {}
     for key, value in tensors.items():
         value = value.detach().float().cpu()
@@ -114,24 +95,33 @@ def save_generator(
     else:
         tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in state.items()}
     shards = _split(tensors, max_shard_bytes)
-    if len(shards) == 1:
-        with atomic_path(path, overwrite=True) as tmp:
-            save_tensors(tensors, tmp, metadata)
-        written = path
-    else:
-        weight_map = {}
-        for i, shard in enumerate(shards, 1):
-            name = f"{path.stem}-{i:05d}-of-{len(shards):05d}.safetensors"
-            with atomic_path(path.with_name(name), overwrite=True) as tmp:
-                save_tensors(shard, tmp, metadata)
-            weight_map.update(dict.fromkeys(shard, name))
-        written = path.with_name(path.name + ".index.json")
+    names = [path.name] if len(shards) == 1 else [_shard_name(path, i, len(shards)) for i in range(1, len(shards) + 1)]
+    for name, shard in zip(names, shards):
+        with atomic_path(path.with_name(name), overwrite=True) as tmp:
+            save_tensors(shard, tmp, metadata)
+    written = path
+    if len(shards) > 1:
+        written = path.with_name(path.stem + INDEX)
+        weight_map = {key: name for name, shard in zip(names, shards) for key in shard}
         write_text(written, json.dumps({"metadata": metadata, "weight_map": weight_map}, indent=1) + "\n")
+    # An earlier export of the same name in another form (single file or shards) would be found beside this
+    # one, and its card would describe the wrong file: remove what this export did not write.
+    shards = path.parent.glob(f"{path.stem}-?????-of-?????.safetensors")
+    for stale in [path, path.with_name(path.stem + INDEX), *shards]:
+        if stale.name not in names and stale != written:
+            stale.unlink(missing_ok=True)
+    card_path = path.with_suffix(".json")
     if card is not None:
         full = {"format_version": FORMAT_VERSION, "architecture": {"type": "resnet_generator", **config.to_dict()}}
         full.update(card)
-        write_text(path.with_suffix(".json"), json.dumps(full, indent=2) + "\n")
+        write_text(card_path, json.dumps(full, indent=2) + "\n")
+    else:
+        card_path.unlink(missing_ok=True)
     return written
+
+
+def _shard_name(path: Path, i: int, count: int) -> str:
+    return f"{path.stem}-{i:05d}-of-{count:05d}.safetensors"
 
 
 def _split(tensors: dict[str, torch.Tensor], max_bytes: int | None) -> list[dict[str, torch.Tensor]]:
@@ -212,7 +202,7 @@ def load_generator_file(path: str | os.PathLike) -> LoadedModel:
             raise VidganError(f"{path}: expected a state dict, found {type(state).__name__}")
         state = clean_official_state_dict(state)
         return LoadedModel(path.stem, _build(state, infer_config(state), str(path)))
-    if path.name.endswith(_INDEX):
+    if path.name.endswith(INDEX):
         try:
             index = json.loads(path.read_text())
             metadata = index["metadata"]
@@ -221,7 +211,7 @@ def load_generator_file(path: str | os.PathLike) -> LoadedModel:
                 state.update(_read_safetensors(path.parent / shard)[0])
         except (OSError, ValueError, KeyError) as e:
             raise VidganError(f"cannot read sharded checkpoint {path}: {e}") from None
-        stem = path.name[: -len(_INDEX)]
+        stem = path.name[: -len(INDEX)]
     elif path.suffix == ".safetensors":
         state, metadata = _read_safetensors(path)
         stem = path.stem
@@ -244,68 +234,3 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
             return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
         raise VidganError(f"cannot read {path}: corrupt or not a safetensors file ({e})".splitlines()[0]) from None
-
-
-def find_named(name: str, suffixes: tuple[str, ...] = (".safetensors",)) -> Path | None:
-    """NAME + suffix in the shipped folder, then in the user folder; None if in neither."""
-    for folder in (shipped_dir(), user_dir()):
-        for suffix in suffixes:
-            if (folder / f"{name}{suffix}").is_file():
-                return folder / f"{name}{suffix}"
-    return None
-
-
-def _looks_like_path(spec: str) -> bool:
-    return spec.endswith((".safetensors", ".pth", ".pt", _INDEX)) or os.sep in spec or Path(spec).is_file()
-
-
-def find_model(spec: str) -> Path:
-    """Turn `--model` into a file: a path, a shipped name, a name in the user folder, or official:NAME."""
-    if spec.startswith("official:"):
-        from vidgan.official import fetch_official
-
-        return fetch_official(spec.split(":", 1)[1])
-    if _looks_like_path(spec):
-        path = Path(spec).expanduser()
-        if not path.is_file():
-            raise VidganError(f"model file not found: {spec}")
-        return path
-    found = find_named(spec, (".safetensors", _INDEX))
-    if found is not None:
-        return found
-    if spec in UNSHIPPED:
-        raise VidganError(
-            f"model {spec!r} is not shipped (it would not fit beside horse2zebra): train it with "
-            f"`vidgan train --recipe {UNSHIPPED[spec]} ...`, which writes both directions to {user_dir()}, "
-            f"or use --model official:{spec} (the CycleGAN authors' generator, downloaded once)"
-        )
-    raise VidganError(f"unknown model {spec!r}: see `vidgan models` for the names it knows")
-
-
-def load_model(spec: str) -> LoadedModel:
-    """`--model` to a ready generator."""
-    loaded = load_generator_file(find_model(spec))
-    loaded.name = spec.split(":", 1)[1] if spec.startswith("official:") else loaded.name
-    return loaded
-
-
-def list_models() -> list[tuple[str, str, str]]:
-    """(name to pass to --model, where it is, a short description) for every model vidgan can use."""
-    from vidgan.official import OFFICIAL_NAMES, official_path
-
-    rows = []
-    for where, folder in (("shipped", shipped_dir()), ("user", user_dir())):
-        models = sorted(folder.glob("*.safetensors")) + sorted(folder.glob(f"*{_INDEX}")) if folder.is_dir() else []
-        for path in models:
-            if re.search(r"-\d{5}-of-\d{5}$", path.stem):
-                continue  # a shard: its index stands for it
-            name = path.name.removesuffix(_INDEX).removesuffix(".safetensors")
-            card_path = path.with_name(f"{name}.json")
-            card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-            if card.get("kind") == "judge":
-                continue  # an evaluation classifier, not a translation model
-            rows.append((name, where, card.get("description", str(path))))
-    for name in OFFICIAL_NAMES:
-        state = "downloaded" if official_path(name).is_file() else "downloads on first use"
-        rows.append((f"official:{name}", "official", f"CycleGAN authors' pretrained generator ({state})"))
-    return rows

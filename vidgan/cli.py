@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from vidgan.errors import VidganError
-from vidgan.inference import DEVICES, PRECISIONS
+from vidgan.runtime import DEVICES, PRECISIONS
 from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
 from vidgan.video.formats import ENCODERS, EncodeSettings
 
@@ -193,7 +193,7 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     others; the exit status is non-zero if any clip failed.
     """
     from vidgan.api import translate as run
-    from vidgan.translate import TranslateOptions
+    from vidgan.pipeline.jobs import TranslateOptions
 
     options = TranslateOptions(
         size=size, output_size=output_size, batch_size=batch_size, device=device, compile=compile_,
@@ -236,7 +236,8 @@ def _print_table(results) -> None:
 @_friendly
 def models() -> None:
     """List the models --model accepts: shipped ones, those in the user folder, and the official names."""
-    from vidgan.checkpoints import list_models, user_dir
+    from vidgan.models import list_models
+    from vidgan.runtime import user_dir
 
     rows = list_models()
     width = max(len(name) for name, _, _ in rows)
@@ -414,9 +415,9 @@ def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: s
 def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | None, name: str, output: Path | None,
                 epochs: int, seed: int) -> None:  # fmt: skip
     """Train the judge: a small A-vs-B classifier used by `vidgan eval` (no downloads needed)."""
-    from vidgan.checkpoints import user_dir
     from vidgan.judge import JudgeConfig
     from vidgan.judge import train_judge as train
+    from vidgan.runtime import user_dir
 
     def split(root: Path, side: str, kind: str) -> Path:
         return root / f"{kind}{side}" if (root / f"{kind}{side}").is_dir() else root
@@ -533,9 +534,8 @@ def plot_losses(run_dir: Path, output: Path | None) -> None:
 @_friendly
 def bench_train(device: str, batch_size: int, compile: bool, steps: int, warmup: int, crop: int) -> None:
     """Training images/s and TFLOP/s of the paper's setting (fp32, batch 1, eager) and the fast one."""
-    from vidgan.bench import describe_device
-    from vidgan.inference import pick_device
-    from vidgan.train.bench import markdown_table, run_train_benchmark
+    from vidgan.bench.train import markdown_table, run_train_benchmark
+    from vidgan.runtime import describe_device, pick_device
 
     rows = run_train_benchmark(device, batch_size, compile, steps, warmup, crop, log=lambda m: click.echo(m, err=True))
     click.echo(markdown_table(rows, describe_device(pick_device(device))))
@@ -580,8 +580,8 @@ def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: s
           compile_: bool) -> None:  # fmt: skip
     """Time vidgan translate against a sequential fp32 batch-1 loop, the generator alone and decode+encode
     alone, all in this run, and print a Markdown table."""
-    from vidgan.bench import describe_device, markdown_table, run_benchmark
-    from vidgan.inference import pick_device
+    from vidgan.bench.translate import markdown_table, run_benchmark
+    from vidgan.runtime import describe_device, pick_device
 
     rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working, compile_,
                          log=lambda m: click.echo(m, err=True))  # fmt: skip
@@ -596,7 +596,7 @@ def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: s
 def bench_smooth(jobs: tuple[str, ...], duration: float | None, smooth_strength: float) -> None:
     """Warping error of per-frame, ema and flow translations of each CLIP with MODEL, their fidelity to the
     per-frame result, and the smoother's cost at 360p and 720p, in one run."""
-    from vidgan.metrics.smoothing_bench import markdown_table, run_smoothing_benchmark
+    from vidgan.bench.smooth import markdown_table, run_smoothing_benchmark
 
     pairs = []
     for job in jobs:

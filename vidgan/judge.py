@@ -24,8 +24,9 @@ from safetensors.torch import load_file
 from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
-from vidgan.checkpoints import find_named, save_tensors
+from vidgan.checkpoints import save_tensors
 from vidgan.errors import VidganError
+from vidgan.models import find_named
 from vidgan.nets import to_signed
 from vidgan.video.formats import IMAGE_EXTENSIONS
 
@@ -128,14 +129,15 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     net = JudgeNet(config.width)
     judge = Judge(net, {})
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
-    steps = config.epochs * (len(images) // config.batch_size)
+    per_step = min(config.batch_size, len(images))  # a small folder still makes whole batches
+    steps = config.epochs * (len(images) // per_step)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=steps, pct_start=0.15)
     g = torch.Generator().manual_seed(config.seed)
     for epoch in range(config.epochs):
         net.train()
         order = torch.randperm(len(images), generator=g)
-        for i in range(0, len(order) - config.batch_size + 1, config.batch_size):
-            idx = order[i : i + config.batch_size]
+        for i in range(0, len(order) - per_step + 1, per_step):
+            idx = order[i : i + per_step]
             y0, x0 = torch.randint(0, load - SIZE + 1, (2,), generator=g).tolist()
             batch = images[idx, :, y0 : y0 + SIZE, x0 : x0 + SIZE]
             if torch.rand(1, generator=g).item() < 0.5:

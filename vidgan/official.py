@@ -15,7 +15,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vidgan.atomic import atomic_path
+from vidgan.checkpoints import load_generator_file, save_generator
 from vidgan.errors import VidganError
+from vidgan.runtime import user_dir
 
 DEFAULT_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models"
 # The 18 generators the authors publish (scripts/download_cyclegan_model.sh in their repository).
@@ -29,15 +31,11 @@ OFFICIAL_NAMES = (
 
 def official_path(name: str) -> Path:
     """Where the converted official generator `name` lives once downloaded."""
-    from vidgan.checkpoints import user_dir
-
     return user_dir() / "official" / f"{name}.safetensors"
 
 
 def fetch_official(name: str, quiet: bool = False) -> Path:
     """Return the converted official generator `name`, downloading and converting it the first time."""
-    from vidgan.checkpoints import load_generator_file, save_generator
-
     if name not in OFFICIAL_NAMES:
         raise VidganError(f"unknown official model {name!r}; known: {', '.join(OFFICIAL_NAMES)}")
     target = official_path(name)

@@ -13,6 +13,11 @@
 - Both reset at a scene cut (a large mean change between input frames), so a cut is never smeared, in
   either direction.
 
+Two halves, so each can run where it fits: `MotionEstimator` looks only at the *inputs* (grey copies, scene
+cuts, flow and trust weights, all at the flow's reduced size, on the CPU) and can run ahead of the
+generator; `Smoother` applies that `Motion` to the outputs (warps and blends at full size), with OpenCV on
+the CPU or with `grid_sample` where the outputs already are (a GPU).
+
 The flow helpers here are also what `vidgan metrics temporal` uses to measure flicker.
 """
 
@@ -109,6 +114,10 @@ class SmoothingConfig:
     mode: str = "none"  # none | ema | flow
     strength: float = DEFAULT_STRENGTH  # 0: per-frame output, 1: as much of the neighbours as is reliable
 
+    @property
+    def active(self) -> bool:
+        return self.mode != "none" and self.strength > 0
+
     def validate(self) -> None:
         if self.mode not in MODES:
             raise VidganError(f"unknown smoothing {self.mode!r}: {', '.join(MODES)}")
@@ -125,6 +134,52 @@ class _Link:
     back_trust: np.ndarray  # (h, w) in [0, 1]: how far to trust it, per pixel of frame t
     forward: np.ndarray  # (h, w, 2) flow t-1 -> t: brings frame t onto t-1
     ahead_trust: np.ndarray  # (h, w) the same, per pixel of frame t-1
+
+
+@dataclass
+class Motion:
+    """What the inputs say about frame t and its predecessor; the smoother needs nothing else of them."""
+
+    grid: tuple[int, int]  # (w, h) of the flow: where the weights and the look-ahead live
+    fresh: bool  # no usable predecessor: the first frame, a scene cut, a new size
+    link: _Link | None = None  # flow mode, not fresh: the flows and their trust
+
+
+class MotionEstimator:
+    """Stateful: feed the input frames in order, `input (h, w, 3) uint8 -> Motion`."""
+
+    def __init__(self, mode: str) -> None:
+        self.flow = FlowEstimator("dis", fast=True) if mode == "flow" else None
+        self._prev_grey: np.ndarray | None = None
+
+    def __call__(self, inp: np.ndarray) -> Motion:
+        cur_grey = grey(inp, FLOW_WIDTH)
+        prev_grey, self._prev_grey = self._prev_grey, cur_grey
+        fresh = prev_grey is None or prev_grey.shape != cur_grey.shape or is_cut(prev_grey, cur_grey)
+        link = None if fresh or self.flow is None else self._link(prev_grey, cur_grey)
+        return Motion(cur_grey.shape[::-1], fresh, link)
+
+    def _link(self, prev_grey: np.ndarray, cur_grey: np.ndarray) -> _Link:
+        backward, forward = self.flow(cur_grey, prev_grey), self.flow(prev_grey, cur_grey)  # t -> t-1, t-1 -> t
+
+        def trust(flow: np.ndarray, other: np.ndarray, here: np.ndarray, there: np.ndarray) -> np.ndarray:
+            # One remap reads both the way back and the other frame where each pixel lands: packed as four
+            # float channels they take OpenCV's vector path (one 2-channel remap alone is 3x slower).
+            packed = cv2.merge([other, there.astype(np.float32), np.zeros(here.shape, np.float32)])
+            back_x, back_y, there_at, _ = cv2.split(warp(packed, flow))
+            # The smoother's coarse, fast flow is off by a pixel or two where the metric's is exact: the
+            # standard 0.5 px^2 slack rejected most of a 6.67 fps clip; 4 px^2 keeps it (tuned on the
+            # reference clips). Where the test fails the flow is still often close (large motion, exposure
+            # changes), and the input-agreement term refuses it where its error shows in the input: such
+            # pixels keep half the weight (Muybridge clip: 0.64 -> 0.53 of the per-frame flicker at 30 dB).
+            reliable = _returns(*cv2.split(flow), back_x, back_y, slack=4.0)
+            # Where the input itself changed after motion compensation (lighting, what the flow missed),
+            # the output should change too: fade the weight out between 24 and 96 grey levels of change.
+            agree = np.clip((96.0 - np.abs(there_at - here)) / 72.0, 0.0, 1.0)
+            return np.where(reliable, agree, UNRELIABLE_SHARE * agree).astype(np.float32)
+
+        return _Link(backward, trust(backward, forward, cur_grey, prev_grey),
+                     forward, trust(forward, backward, prev_grey, cur_grey))  # fmt: skip
 
 
 def _positions(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -236,70 +291,45 @@ class _Torch:
         return image.round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0)
 
 
+BACKENDS = {"opencv": _OpenCV, "torch": _Torch}
+
+
 class Smoother:
-    """Stateful: feed frames in order, `(input, output) -> smoothed outputs ready so far`, uint8 (H, W, 3).
+    """Stateful: feed the outputs in order with their inputs' `Motion`, `(output, motion) -> smoothed
+    outputs ready so far`, uint8 (H, W, 3): numpy arrays with the `opencv` backend, tensors (on any device)
+    with `torch`.
 
-    `flow` writes each frame once the next has arrived (its look-ahead), so a call returns no frame at the
-    start of a clip and `flush()` returns the last; `ema` returns each frame at once. The flow and the
-    weights are computed on the CPU at the reduced size (`_link`); applying them (a warp and a blend at
-    full size) runs with OpenCV on the CPU (`__call__`) or, on a GPU, with `grid_sample` where the
-    translated frames already are (`smooth_batch`), before they are downloaded."""
+    `flow` returns each frame once the next has arrived (its look-ahead), so a call returns no frame at the
+    start of a clip and `flush()` returns the last; `ema` returns each frame at once."""
 
-    def __init__(self, config: SmoothingConfig) -> None:
+    def __init__(self, config: SmoothingConfig, backend: str = "opencv") -> None:
         config.validate()
         self.config = config
-        self.flow = FlowEstimator("dis", fast=True) if config.mode == "flow" else None
-        self._prev_grey: np.ndarray | None = None
-        self._prev_shape: tuple[int, int] | None = None
+        self._ops = BACKENDS[backend]()
         self._prev_out = None  # the last smoothed output, in the backend's form
         self._held: tuple | None = None  # flow: (output, its reduced copy, link to its predecessor)
-        self._opencv, self._torch = _OpenCV(), _Torch()
-        self._ops: _OpenCV | _Torch = self._opencv
 
-    @property
-    def active(self) -> bool:
-        return self.config.mode != "none" and self.config.strength > 0
-
-    def __call__(self, inp: np.ndarray, out: np.ndarray) -> list[np.ndarray]:
-        if not self.active:
+    def __call__(self, out, motion: Motion) -> list:
+        if not self.config.active:
             return [out]
-        self._ops = self._opencv
-        return self._feed(inp, out)
+        out = self._ops.load(out)
+        if self.config.mode == "ema":
+            if not motion.fresh:
+                out = self._ops.mix(out, self._prev_out, self.config.strength)
+            self._prev_out = out
+            return [self._ops.emit(out)]
+        small = self._ops.shrink(out, motion.grid)  # on the flow's grid (the output may be 1 px larger)
+        ready = [] if self._held is None else [self._finish(*self._held, small, motion.link)]
+        self._held = (out, small, motion.link)
+        return ready
 
-    def smooth_batch(self, inputs: np.ndarray, outputs: torch.Tensor) -> torch.Tensor:
-        """The same on a device: inputs (N, h, w, 3) uint8 on the host, outputs (N, H, W, 3) uint8 on the
-        device (CUDA, or the CPU in tests); returns the smoothed outputs ready so far there, (K, H, W, 3)."""
-        if not self.active:
-            return outputs
-        self._ops = self._torch
-        ready = [smoothed for inp, out in zip(inputs, outputs) for smoothed in self._feed(inp, out)]
-        return torch.stack(ready) if ready else outputs[:0]
-
-    def flush(self) -> list[np.ndarray]:
-        """The frame still held back at the end of a clip, on the host."""
+    def flush(self) -> list:
+        """The frame still held back at the end of a clip."""
         if self._held is None:
             return []
         smoothed = self._finish(*self._held, None, None)
         self._held = None
-        return [smoothed.cpu().numpy() if isinstance(smoothed, torch.Tensor) else smoothed]
-
-    def _feed(self, inp: np.ndarray, out) -> list:
-        shape = tuple(out.shape[:2])
-        cur_grey = grey(inp, FLOW_WIDTH)
-        prev_grey, self._prev_grey = self._prev_grey, cur_grey
-        prev_shape, self._prev_shape = self._prev_shape, shape
-        fresh = prev_shape != shape or is_cut(prev_grey, cur_grey)  # the first frame, a new size, a cut
-        out = self._ops.load(out)
-        if self.config.mode == "ema":
-            if not fresh:
-                out = self._ops.mix(out, self._prev_out, self.config.strength)
-            self._prev_out = out
-            return [self._ops.emit(out)]
-        link = None if fresh else self._link(prev_grey, cur_grey)
-        small = self._ops.shrink(out, cur_grey.shape[::-1])  # on the flow's grid (the output may be 1 px larger)
-        ready = [] if self._held is None else [self._finish(*self._held, small, link)]
-        self._held = (out, small, link)
-        return ready
+        return [smoothed]
 
     def _finish(self, out, small, back: _Link | None, next_small, ahead: _Link | None):
         """Smooth the held frame `out` (linked to its predecessor by `back`) with its successor's reduced
@@ -319,28 +349,6 @@ class Smoother:
             smoothed = self._ops.add(smoothed, change, b / (1 + a + b), owned=back is not None)
         self._prev_out = smoothed
         return self._ops.emit(smoothed)
-
-    def _link(self, prev_grey: np.ndarray, cur_grey: np.ndarray) -> _Link:
-        backward, forward = self.flow(cur_grey, prev_grey), self.flow(prev_grey, cur_grey)  # t -> t-1, t-1 -> t
-
-        def trust(flow: np.ndarray, other: np.ndarray, here: np.ndarray, there: np.ndarray) -> np.ndarray:
-            # One remap reads both the way back and the other frame where each pixel lands: packed as four
-            # float channels they take OpenCV's vector path (one 2-channel remap alone is 3x slower).
-            packed = cv2.merge([other, there.astype(np.float32), np.zeros(here.shape, np.float32)])
-            back_x, back_y, there_at, _ = cv2.split(warp(packed, flow))
-            # The smoother's coarse, fast flow is off by a pixel or two where the metric's is exact: the
-            # standard 0.5 px^2 slack rejected most of a 6.67 fps clip; 4 px^2 keeps it (tuned on the
-            # reference clips). Where the test fails the flow is still often close (large motion, exposure
-            # changes), and the input-agreement term refuses it where its error shows in the input: such
-            # pixels keep half the weight (Muybridge clip: 0.64 -> 0.53 of the per-frame flicker at 30 dB).
-            reliable = _returns(*cv2.split(flow), back_x, back_y, slack=4.0)
-            # Where the input itself changed after motion compensation (lighting, what the flow missed),
-            # the output should change too: fade the weight out between 24 and 96 grey levels of change.
-            agree = np.clip((96.0 - np.abs(there_at - here)) / 72.0, 0.0, 1.0)
-            return np.where(reliable, agree, UNRELIABLE_SHARE * agree).astype(np.float32)
-
-        return _Link(backward, trust(backward, forward, cur_grey, prev_grey),
-                     forward, trust(forward, backward, prev_grey, cur_grey))  # fmt: skip
 
 
 def _upsample(x: torch.Tensor, h: int, w: int) -> torch.Tensor:

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vidgan.errors import VidganError
+from vidgan.metrics.distances import frechet_distance
 
 
 class Conv(nn.Module):
@@ -169,7 +170,5 @@ def inception_features(net: FIDInceptionV3, images: torch.Tensor, device: torch.
 
 
 def fid_inception(path: str | Path, fake: torch.Tensor, real: torch.Tensor, device: torch.device) -> float:
-    from vidgan.metrics.quality import frechet_distance
-
     net = load_inception(path)
     return frechet_distance(inception_features(net, fake, device), inception_features(net, real, device))

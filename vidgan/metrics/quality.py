@@ -24,10 +24,13 @@ import torch
 from PIL import Image
 
 from vidgan.atomic import atomic_path, write_text
-from vidgan.checkpoints import load_model
-from vidgan.inference import FrameTranslator, pick_device
 from vidgan.judge import image_files, load_images, load_judge
 from vidgan.metrics import psnr
+from vidgan.metrics.distances import frechet_distance, kernel_inception_distance
+from vidgan.metrics.inception import fid_inception
+from vidgan.models import load_model
+from vidgan.pipeline.translate import FrameTranslator
+from vidgan.runtime import pick_device
 from vidgan.temporal import grey
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
@@ -62,38 +65,6 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
     blur = functools.partial(cv2.GaussianBlur, ksize=(0, 0), sigmaX=SCENE_SIGMA)
     return [float(np.corrcoef(blur(a).ravel(), blur(b).ravel())[0, 1])
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
-
-
-def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
-    """||mu1 - mu2||^2 + tr(S1) + tr(S2) - 2 tr (S1^1/2 S2 S1^1/2)^1/2 between Gaussians fitted to two
-    feature sets (rows are samples; covariances with N - 1).
-
-    With centred samples X1, X2, S1 S2 = X1' (X1 X2') X2 / c, c = (n1 - 1)(n2 - 1), whose nonzero
-    eigenvalues are the squared singular values of M = X1 X2' / sqrt(c); so the trace term is M's
-    nuclear norm: an n1 x n2 SVD, exact, real, and cheap for 2048-d Inception features."""
-    x1, x2 = f1 - f1.mean(0), f2 - f2.mean(0)
-    n1, n2 = len(f1) - 1, len(f2) - 1
-    cross = np.linalg.svd(x1 @ x2.T / np.sqrt(n1 * n2), compute_uv=False).sum()
-    mean_term = ((f1.mean(0) - f2.mean(0)) ** 2).sum()
-    return float(mean_term + (x1**2).sum() / n1 + (x2**2).sum() / n2 - 2 * cross)
-
-
-def kernel_inception_distance(f1: np.ndarray, f2: np.ndarray, subset_size: int = 50, subsets: int = 100,
-                              seed: int = 0) -> tuple[float, float]:  # fmt: skip
-    """KID (Binkowski et al. 2018): unbiased MMD^2 with the kernel k(x, y) = (x.y / d + 1)^3, averaged
-    over random subsets; returns (mean, standard deviation)."""
-    rng = np.random.default_rng(seed)
-    d = f1.shape[1]
-    m = min(subset_size, len(f1), len(f2))
-    values = []
-    for _ in range(subsets):
-        x = f1[rng.choice(len(f1), m, replace=False)]
-        y = f2[rng.choice(len(f2), m, replace=False)]
-        kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
-        values.append(
-            (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.mean()
-        )
-    return float(np.mean(values)), float(np.std(values))
 
 
 def translate_images(translator: FrameTranslator, images: torch.Tensor, batch: int = 8) -> torch.Tensor:
@@ -172,8 +143,6 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
         report["cycle"] = {"reverse": reverse, "l1": float(diff.abs().mean()), "psnr_db": psnr(mse, peak=2.0)}
         rows.append(rec_a)
     if inception:
-        from vidgan.metrics.inception import fid_inception
-
         report["fid_inception"] = fid_inception(inception, fake_b, real_b, dev)
     contact_sheet(rows, out_dir / "contact_sheet.png")
     write_text(out_dir / "eval.json", json.dumps(report, indent=2) + "\n")

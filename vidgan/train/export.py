@@ -11,10 +11,11 @@ from pathlib import Path
 
 import torch
 
-from vidgan.checkpoints import dequantize, quantize_int8, save_generator, user_dir
+from vidgan.checkpoints import dequantize, quantize_int8, save_generator
 from vidgan.errors import VidganError
 from vidgan.metrics import psnr
 from vidgan.nets import GeneratorConfig, ResnetGenerator, to_signed
+from vidgan.runtime import user_dir
 
 PAPER_IMAGES = 266_800  # 200 epochs x 1334 images per epoch (horse2zebra, batch 1)
 INT8_MIN_PSNR = 38.0  # dB of int8 outputs against fp16 outputs: below this the int8 export is refused

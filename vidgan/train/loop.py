@@ -27,8 +27,8 @@ from torch import nn
 
 from vidgan.atomic import atomic_path
 from vidgan.errors import VidganError
-from vidgan.inference import pick_device
 from vidgan.nets import GeneratorConfig, PatchDiscriminator, ResnetGenerator, init_weights, to_signed, to_uint8
+from vidgan.runtime import pick_device
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import PairSampler, center_crops, load_domain
 from vidgan.train.losses import cycle_loss, gan_loss, identity_loss

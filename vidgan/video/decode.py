@@ -16,9 +16,14 @@ from pathlib import Path
 
 import av
 import numpy as np
-from av.video.reformatter import ColorRange, Colorspace
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
 from vidgan.errors import VidganError
+
+# Threads per colour converter (swscale). One converter per clip and direction is made once and reused: a
+# fresh one per frame, auto-threaded, cost 2.6 ms per 720p frame where a reused one takes 0.9 ms; two
+# threads beat one and beat automatic on frames of 1080p and above (measured on 2 cores).
+SCALER_THREADS = 2
 
 # AVColorSpace tag -> the swscale matrix that converts it. Unspecified is what swscale assumes: BT.601.
 _MATRIX = {1: Colorspace.ITU709, 4: Colorspace.FCC, 5: Colorspace.ITU601, 6: Colorspace.ITU601,
@@ -61,6 +66,7 @@ class VideoInfo:
     audio_codec: str | None  # canonical codec name of the first audio stream
     dropped_streams: list[str] = field(default_factory=list)  # subtitle/data streams we do not carry
     notices: list[str] = field(default_factory=list)
+    truncated: str | None = None  # what the container's own structure says is missing, if anything
 
     def stored(self, width: int, height: int) -> tuple[int, int]:
         """An upright size as the stored (pre-rotation) frame size."""
@@ -106,6 +112,74 @@ class Frame:
     rgb: np.ndarray
     pts: int  # in VideoInfo.time_base
     display: np.ndarray | None = None  # the frame at the output size, kept only for --compare
+
+
+class TruncatedError(VidganError):
+    """The file ends (or breaks) before the frames its index lists: what decoded up to there is usable."""
+
+
+def missing_bytes(path: Path) -> int:
+    """How many bytes past the end of the file the container's own structure reaches: a cut download whose
+    index survived (an MP4 with its index in front, a Matroska/WebM segment). 0 where nothing is missing or
+    the format is not one we can check this way."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"):  # ISO BMFF, QuickTime
+            return max(0, _boxes_end(f, size) - size)
+        if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: Matroska, WebM
+            return max(0, _segment_end(f, size) - size)
+    return 0
+
+
+def _boxes_end(f, size: int) -> int:
+    """Where the last top-level box of an ISO BMFF file ends, by the boxes' declared sizes."""
+    pos = 0
+    while pos < size:
+        f.seek(pos)
+        header = f.read(16)
+        if len(header) < 8:
+            return pos + 8  # a box header cut in half
+        box = int.from_bytes(header[:4], "big")
+        if box == 0:  # "to the end of the file"
+            return size
+        if box == 1:  # a 64-bit size follows the type
+            if len(header) < 16:
+                return pos + 16
+            box = int.from_bytes(header[8:16], "big")
+        if box < 8:
+            return size  # not a box structure we understand: no claim
+        pos += box
+    return pos
+
+
+def _segment_end(f, size: int) -> int:
+    """Where the Matroska Segment ends by its declared size (EBML header, then the Segment element)."""
+    f.seek(0)
+    data = f.read(64)
+    pos = 4
+    header_size, pos = _vint(data, pos)
+    pos += header_size
+    f.seek(pos)
+    data = f.read(12)
+    if data[:4] != b"\x18\x53\x80\x67" or len(data) < 5:
+        return size
+    length, used = _vint(data, 4)
+    if length == (1 << (7 * (used - 4))) - 1:  # all ones: size unknown (a live stream)
+        return size
+    return pos + used + length
+
+
+def _vint(data: bytes, pos: int) -> tuple[int, int]:
+    """An EBML variable-length integer at `pos`: (value, position after it)."""
+    first = data[pos]
+    width = 1
+    while width <= 8 and not first & (0x80 >> (width - 1)):
+        width += 1
+    value = first & (0xFF >> width)
+    for byte in data[pos + 1 : pos + width]:
+        value = value << 8 | byte
+    return value, pos + width
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -159,6 +233,9 @@ def probe(path: str | Path) -> VideoInfo:
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
+        missing = missing_bytes(path)
+        truncated = (f"{path} is truncated: its container reaches {missing:,} bytes past the end of the file"
+                     if missing else None)  # fmt: skip
         duration = (
             float(stream.duration * stream.time_base)
             if stream.duration
@@ -179,20 +256,29 @@ def probe(path: str | Path) -> VideoInfo:
             audio_codec=audio.codec_context.codec.canonical_name if audio else None,
             dropped_streams=dropped,
             notices=notices,
+            truncated=truncated,
         )
 
 
-def to_rgb(frame: av.VideoFrame, info: VideoInfo, width: int, height: int) -> np.ndarray:
-    """Scale and convert one decoded frame to upright RGB of (upright) size width x height."""
+def to_rgb(frame: av.VideoFrame, info: VideoInfo, width: int, height: int,
+           converter: VideoReformatter | None = None) -> np.ndarray:  # fmt: skip
+    """Scale and convert one decoded frame to upright RGB of (upright) size width x height; pass the same
+    `converter` for every frame of a clip (it keeps its swscale context)."""
     w, h = info.stored(width, height)
-    rgb = frame.reformat(
-        width=w,
-        height=h,
-        format="rgb24",
-        src_colorspace=info.colour.matrix,
-        src_color_range=info.colour.range,
-        interpolation="AREA" if w < frame.width else "BICUBIC",
-    ).to_ndarray()
+    rgb = (
+        (converter or VideoReformatter())
+        .reformat(
+            frame,
+            width=w,
+            height=h,
+            format="rgb24",
+            src_colorspace=info.colour.matrix,
+            src_color_range=info.colour.range,
+            interpolation="AREA" if w < frame.width else "BICUBIC",
+            threads=SCALER_THREADS,
+        )
+        .to_ndarray()
+    )
     if info.rotation:
         rgb = np.ascontiguousarray(np.rot90(rgb, k=info.rotation // 90))
     return rgb
@@ -207,10 +293,11 @@ def read_frames(
     """Yield the frames of `info.path` within `span` as upright RGB at `size` (width, height); with
     `display_size`, also at that size (for --compare). Timestamps are the input's, unchanged.
 
-    Raises VidganError on a decoding error, and where the file ends before the frames its index lists
-    (a truncated download)."""
+    Raises TruncatedError where decoding breaks, or the file ends before the frames its index lists (a
+    truncated download), once the frames before the break are out; VidganError if none are."""
     tb = info.time_base
     count = 0
+    converter, display_converter = VideoReformatter(), VideoReformatter()
     with _open(info.path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps up with the generator
@@ -228,14 +315,16 @@ def read_frames(
                     break
                 last_pts = pts
                 count += 1
-                display = to_rgb(frame, info, *display_size) if display_size else None
-                yield Frame(to_rgb(frame, info, *size), pts, display)
+                display = to_rgb(frame, info, *display_size, display_converter) if display_size else None
+                yield Frame(to_rgb(frame, info, *size, converter), pts, display)
         except av.FFmpegError as e:
-            raise VidganError(f"cannot decode {info.path}: {e.strerror or e}") from None
+            if count == 0:
+                raise VidganError(f"cannot decode {info.path}: {e.strerror or e}") from None
+            raise TruncatedError(f"{info.path} is corrupt after {count} frames: {e.strerror or e}") from None
     if count == 0:
         raise VidganError(f"{info.path}: no frames in the requested range")
     if span.whole and info.frames and count < info.frames - 1:
-        raise VidganError(f"{info.path} is truncated or corrupt: decoded {count} of {info.frames} frames")
+        raise TruncatedError(f"{info.path} is truncated or corrupt: decoded {count} of {info.frames} frames")
 
 
 class AudioSource:

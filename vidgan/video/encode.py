@@ -16,8 +16,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
-from vidgan.video.decode import AudioSource, Span, VideoInfo
+from vidgan.video.decode import SCALER_THREADS, AudioSource, Span, VideoInfo
 from vidgan.video.formats import AUDIO_TRANSCODE, ENCODERS, NO_AUDIO_COPY, EncodeSettings, encoder_options
 
 
@@ -38,6 +39,7 @@ class VideoWriter:
         self.info, self.size, self.span = info, size, span
         self.shift = round(span.offset / info.time_base)  # pts units subtracted from every video frame
         self.frames = 0
+        self.converter = VideoReformatter()  # one swscale context for the whole clip
         self.container = av.open(str(path), "w", format=fmt)
         try:
             self._add_video(codec, settings)
@@ -60,7 +62,10 @@ class VideoWriter:
         stream.codec_context.color_range = info.colour.range
         stream.codec_context.color_primaries = info.colour.primaries
         stream.codec_context.color_trc = info.colour.trc
-        stream.thread_count = 0  # the encoder picks; it runs beside decoding and inference
+        # Frame threads: whole frames in parallel, which x264 scales far better than slices (medium preset at
+        # 720p on 2 cores: 17.5 frames/s against 15.3); the encoder picks their number.
+        stream.codec_context.thread_type = "FRAME"
+        stream.thread_count = 0
         self.video = stream
 
     def _add_audio(self, fmt: str, notices: list[str]) -> None:
@@ -99,24 +104,32 @@ class VideoWriter:
         self._mux_audio_until(float(pts * self.info.time_base))
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         w, h = self.size
-        frame = frame.reformat(
+        frame = self.converter.reformat(
+            frame,
             width=w,
             height=h,
             format="yuv420p",
             dst_colorspace=self.info.colour.matrix,
             dst_color_range=self.info.colour.range,
             interpolation="BICUBIC" if w > rgb.shape[1] else "AREA",
+            threads=SCALER_THREADS,
         )
         frame.pts = pts
         frame.time_base = self.info.time_base
         self.container.mux(self.video.encode(frame))
         self.frames += 1
 
-    def close(self) -> None:
-        """Flush the encoders and the rest of the audio, then write the trailer."""
+    def frame_end(self, pts: int) -> float:
+        """Output seconds where the frame at input `pts` ends (by the average frame rate)."""
+        duration = 1 / float(self.info.rate) if self.info.rate else 0.0
+        return float((pts - self.shift) * self.info.time_base) + duration
+
+    def close(self, audio_until: float | None = None) -> None:
+        """Flush the encoders and the rest of the audio (up to `audio_until` output seconds, where the
+        video ended early), then write the trailer."""
         try:
             self.container.mux(self.video.encode(None))
-            self._mux_audio_until(None)
+            self._mux_audio_until(audio_until)
             if self.audio is not None and self.transcode:
                 for frame in self.audio.stream.codec_context.decode(None):
                     self.container.mux(self.audio_out.encode(frame))

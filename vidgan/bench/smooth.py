@@ -18,8 +18,8 @@ import numpy as np
 
 from vidgan.api import translate
 from vidgan.metrics.temporal import frames_of, temporal_report
-from vidgan.temporal import DEFAULT_STRENGTH, Smoother, SmoothingConfig
-from vidgan.translate import TranslateOptions
+from vidgan.pipeline.jobs import TranslateOptions
+from vidgan.temporal import DEFAULT_STRENGTH, MotionEstimator, Smoother, SmoothingConfig
 from vidgan.video.formats import EncodeSettings
 
 
@@ -41,11 +41,11 @@ def smoother_cost(frames: list[np.ndarray], mode: str, size: tuple[int, int], st
     resized = [cv2.resize(f, size, interpolation=cv2.INTER_LINEAR) for f in frames]
     times = []
     for _ in range(repeats):
-        smoother = Smoother(SmoothingConfig(mode, strength))
-        smoother(resized[0], resized[0])
+        motion, smoother = MotionEstimator(mode), Smoother(SmoothingConfig(mode, strength))
+        smoother(resized[0], motion(resized[0]))
         for frame in resized[1:]:
             start = time.perf_counter()
-            smoother(frame, frame)
+            smoother(frame, motion(frame))  # both halves: the inputs' motion and the outputs' smoothing
             times.append(1000 * (time.perf_counter() - start))
     return float(np.median(times))
 

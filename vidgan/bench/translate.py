@@ -11,8 +11,6 @@ The paper's generator (9 blocks, ngf 64) is used with random weights: speed does
 
 from __future__ import annotations
 
-import os
-import platform
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -23,9 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from vidgan.inference import FrameTranslator, default_batch_size, pick_device
 from vidgan.nets import ResnetGenerator
-from vidgan.translate import TranslateOptions, translate_video, working_size
+from vidgan.pipeline.jobs import TranslateOptions, translate_clip, working_size
+from vidgan.pipeline.translate import FrameTranslator, default_batch_size
+from vidgan.runtime import pick_device
 from vidgan.video.decode import probe, read_frames
 from vidgan.video.encode import VideoWriter
 from vidgan.video.formats import EncodeSettings
@@ -130,7 +129,7 @@ def run_benchmark(
             plumbing_opts = TranslateOptions(size=working, batch_size=batch, device=device.type, quiet=True,
                                              overwrite=True)  # fmt: skip
             identity = FrameTranslator(_Identity(), device, "fp32")
-            plumbing = translate_video(src, tmp / "plumbing.mp4", identity, plumbing_opts).fps
+            plumbing = translate_clip(src, tmp / "plumbing.mp4", identity, plumbing_opts).fps
             seq = sequential(src, tmp / "seq.mp4", model, device, working)
             log(f"{width}x{height}: sequential fp32 batch 1 {seq:.2f} frames/s, decode+encode {plumbing:.1f} frames/s")
             for precision in precisions:
@@ -138,8 +137,8 @@ def run_benchmark(
                 alone = generator_alone(translator, work, batch, frames)
                 opts = TranslateOptions(size=working, batch_size=batch, device=device.type, precision=precision,
                                         compile=compile, quiet=True, overwrite=True)  # fmt: skip
-                translate_video(src, tmp / "warm.mp4", translator, replace(opts, duration=0.2))  # warm-up
-                e2e = translate_video(src, tmp / "out.mp4", translator, opts).fps
+                translate_clip(src, tmp / "warm.mp4", translator, replace(opts, duration=0.2))  # warm-up
+                e2e = translate_clip(src, tmp / "out.mp4", translator, opts).fps
                 row = BenchRow(f"{width}x{height}", f"{work[0]}x{work[1]}", precision, batch, e2e, seq, alone, plumbing)
                 log(f"  {precision}: pipeline {e2e:.2f}, generator alone {alone:.2f} frames/s "
                     f"({100 * row.efficiency:.0f}% of the slowest stage)")  # fmt: skip
@@ -162,16 +161,3 @@ def markdown_table(rows: list[BenchRow], device: str) -> str:
             f"| {r.pipeline / r.sequential:.1f}x |"
         )
     return "\n".join(lines)
-
-
-def describe_device(device: torch.device) -> str:
-    """The card or CPU a figure was measured on, for the tables."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    cpuinfo = Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
-    return (
-        f"CPU {model or platform.processor()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads"
-    )

@@ -1,0 +1,114 @@
+"""What `--model` names: a shipped model, one in the user folder, `official:NAME`, or a file.
+
+Where `--model NAME` looks, in order: the models shipped in `checkpoints/` (installed as the package
+`vidgan.shipped`), the user folder (`$VIDGAN_HOME`, else `~/.cache/vidgan`), and `official:NAME`, the
+CycleGAN authors' pretrained generators, downloaded once into the user folder (`official.py`). A name in
+both folders takes the shipped model and says where the other is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+
+from vidgan.checkpoints import INDEX, LoadedModel, load_generator_file
+from vidgan.errors import VidganError
+from vidgan.official import OFFICIAL_NAMES, fetch_official, official_path
+from vidgan.runtime import user_dir
+
+# Models a shipped recipe makes but the package does not hold yet: asking for one says how to make it.
+UNSHIPPED = {"zebra2horse": "pipelines/horse2zebra.toml"}
+SUFFIXES = (".safetensors", INDEX)
+
+
+def shipped_dir() -> Path:
+    """The folder of shipped checkpoints, wherever the package was installed."""
+    return Path(str(resources.files("vidgan.shipped")))
+
+
+def named_files(name: str, suffixes: tuple[str, ...] = SUFFIXES) -> list[Path]:
+    """NAME + suffix in the shipped folder, then in the user folder: every match, first the one taken."""
+    return [folder / f"{name}{suffix}" for folder in (shipped_dir(), user_dir()) for suffix in suffixes
+            if (folder / f"{name}{suffix}").is_file()]  # fmt: skip
+
+
+def find_named(name: str, suffixes: tuple[str, ...] = SUFFIXES) -> Path | None:
+    """The file `--model NAME` takes, or None."""
+    found = named_files(name, suffixes)
+    return found[0] if found else None
+
+
+def _looks_like_path(spec: str) -> bool:
+    return spec.endswith((".safetensors", ".pth", ".pt", INDEX)) or os.sep in spec or Path(spec).is_file()
+
+
+def _model_file(spec: str) -> Path:
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return path
+    sharded = path.with_name(path.name + ".index.json")  # NAME.safetensors written as shards
+    if path.suffix == ".safetensors" and sharded.is_file():
+        return sharded
+    raise VidganError(f"model file not found: {spec}")
+
+
+def find_model(spec: str) -> Path:
+    """Turn `--model` into a file: a path, a shipped name, a name in the user folder, or official:NAME."""
+    if spec.startswith("official:"):
+        return fetch_official(spec.split(":", 1)[1])
+    if _looks_like_path(spec):
+        return _model_file(spec)
+    found = find_named(spec)
+    if found is not None:
+        return found
+    if spec in UNSHIPPED:
+        raise VidganError(
+            f"model {spec!r} is not shipped yet: train it with `vidgan train --recipe {UNSHIPPED[spec]} ...`, "
+            f"which writes both directions to {user_dir()}, or use --model official:{spec} (the CycleGAN "
+            f"authors' generator, downloaded once)"
+        )
+    raise VidganError(f"unknown model {spec!r}: see `vidgan models` for the names it knows")
+
+
+def load_model(spec: str) -> LoadedModel:
+    """`--model` to a ready generator; `notices` says when a name was in both folders."""
+    loaded = load_generator_file(find_model(spec))
+    loaded.name = spec.split(":", 1)[1] if spec.startswith("official:") else loaded.name
+    if not spec.startswith("official:") and not _looks_like_path(spec):
+        taken, *others = named_files(spec)
+        loaded.notices += [f"--model {spec}: took the shipped {taken.name}; yours is {other} (pass that path to "
+                           f"--model to use it)" for other in others if other.parent != taken.parent][:1]  # fmt: skip
+    return loaded
+
+
+def undertrained_note(card: dict) -> str | None:
+    """'undertrained: N of M images' where a card says its model saw far less than its schedule."""
+    training = card.get("training", {})
+    if not training.get("undertrained"):
+        return None
+    return f"undertrained: {training['images_seen']:,} of {training['schedule_images']:,} images"
+
+
+def list_models() -> list[tuple[str, str, str]]:
+    """(name to pass to --model, where it is, a short description) for every model vidgan can use."""
+    rows = []
+    for where, folder in (("shipped", shipped_dir()), ("user", user_dir())):
+        models = sorted(folder.glob("*.safetensors")) + sorted(folder.glob(f"*{INDEX}")) if folder.is_dir() else []
+        for path in models:
+            if re.search(r"-\d{5}-of-\d{5}$", path.stem):
+                continue  # a shard: its index stands for it
+            name = path.name.removesuffix(INDEX).removesuffix(".safetensors")
+            card_path = path.with_name(f"{name}.json")
+            card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+            if card.get("kind") == "judge":
+                continue  # an evaluation classifier, not a translation model
+            note = undertrained_note(card)
+            description = card.get("description", str(path))
+            rows.append((name, where, f"[{note}] {description}" if note else description))
+    for name in OFFICIAL_NAMES:
+        state = "downloaded" if official_path(name).is_file() else "downloads on first use"
+        rows.append((f"official:{name}", "official", f"CycleGAN authors' pretrained generator ({state})"))
+    return rows

@@ -1,0 +1,11 @@
+"""The translation pipeline, one module per stage, in the order a frame meets them:
+
+    decode.py     Decode: the clip's frames as records (upright RGB at the working size, input timestamps)
+    smooth.py     Link: how each input frame relates to the one before (flow, scene cuts), smoothing only
+    translate.py  Translate: batches through the generator on the device; Download: results to the host
+    smooth.py     Smooth: the outputs steadied along that motion (on the CPU, or on the GPU before Download)
+    encode.py     Encode: into the file at the input's times, with the input's sound
+
+record.py holds the records (one per frame, one per clip), runner.py connects stages with bounded queues
+and threads, progress.py the progress bar, jobs.py runs a clip, an image or a folder.
+"""

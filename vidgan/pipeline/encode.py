@@ -1,0 +1,34 @@
+"""Encode, the sink stage: each record's output into the file at the record's time, with the input's sound."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidgan.pipeline.progress import Progress
+from vidgan.pipeline.record import FrameRecord, Result
+from vidgan.video.encode import VideoWriter
+
+
+class Encode:
+    """Writes records as they come (`writer` scales each output to the file's size); `flush` finishes the
+    file. With `compare`, the input is written beside the output. Where the input broke off
+    (`result.partial`), the sound stops with the last frame."""
+
+    def __init__(self, writer: VideoWriter, result: Result, progress: Progress, compare: bool = False) -> None:
+        self.writer, self.result, self.progress, self.compare = writer, result, progress, compare
+        self.end: float | None = None  # output seconds where the last frame written ends
+
+    def feed(self, record: FrameRecord) -> list[FrameRecord]:
+        rgb = np.asarray(record.output)  # waits here for an output still on its way from a GPU
+        if self.compare:
+            h, w = record.display.shape[:2]
+            rgb = np.hstack([record.display, cv2.resize(rgb, (w, h), interpolation=cv2.INTER_CUBIC)])
+        self.writer.write(rgb, record.pts)
+        self.end = self.writer.frame_end(record.pts)
+        self.progress.update()
+        return []
+
+    def flush(self) -> list[FrameRecord]:
+        self.writer.close(audio_until=self.end if self.result.partial else None)
+        return []

@@ -192,3 +192,14 @@ def write_inverted_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
         Image.fromarray(tinted(rng)).save(a / f"{i:02d}.png")
         Image.fromarray(255 - tinted(rng)).save(b / f"{i:02d}.png")
     return a, b
+
+
+def inverter_config(a: Path, b: Path, runs: Path, **overrides):
+    """The tiny colour-inversion CycleGAN the tests train: 32 px crops, ngf 8, 2 blocks, 200 iterations
+    (about 8 s on 2 cores; its G reaches about a third of the do-nothing error on held-out images)."""
+    from vidgan.train.config import TrainConfig
+
+    values = dict(a=str(a), b=str(b), name="inv", runs_dir=str(runs), load_size=36, crop_size=32, ngf=8,
+                  n_blocks=2, ndf=8, identity=0.0, iterations=200, sample_every=0, save_every=1e9, seed=0)  # fmt: skip
+    values.update(overrides)
+    return TrainConfig(**values)

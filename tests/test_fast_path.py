@@ -73,3 +73,15 @@ def test_compiled_model_sees_one_static_shape(tmp_path):
     translator.static_batch = 4  # what compile=True sets; compiling itself is exercised on the GPU
     out = translator(np.zeros((3, 8, 8, 3), np.uint8))
     assert out.shape == (3, 8, 8, 3) and shapes == [(4, 3, 8, 8)]
+
+
+def test_padded_batch_that_runs_out_of_memory_returns_its_real_frames():
+    """A short batch padded to a compiled model's static size, then out of memory: only its real frames are
+    translated again and come back (3, not the 8 of the padded batch)."""
+    model = OutOfMemoryAbove(limit=4)
+    translator = FrameTranslator(model, torch.device("cpu"), "fp32", batch_size=8)
+    translator.static_batch = 8  # what compile=True sets
+    frames = np.stack([np.full((8, 8, 3), 10 * i, np.uint8) for i in range(3)])
+    out = translator(frames)
+    assert model.calls == [8, 3]
+    assert out.shape == (3, 8, 8, 3) and np.array_equal(out, 255 - frames)

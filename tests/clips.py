@@ -50,14 +50,16 @@ def make_clip(
     rotation: int = 0,
     full_range: bool = False,
     options: dict[str, str] | None = None,
+    faststart: bool = False,
 ) -> Path:
     """Write a test clip. `times` (seconds) makes it variable frame rate; `audio` adds a 1 kHz tone in
-    that codec covering the video's length; `rotation` writes a display matrix."""
+    that codec covering the video's length; `rotation` writes a display matrix; `faststart` puts an MP4's
+    index in front (as files meant for download have it)."""
     path = Path(path)
     time_base = Fraction(1, 1000 if times is not None else rate)
     opts = {"crf": "0"} if codec in ("libx264", "libx265") else {}
     opts.update(options or {})
-    with av.open(str(path), "w") as container:
+    with av.open(str(path), "w", options={"movflags": "faststart"} if faststart else None) as container:
         stream = container.add_stream(codec, rate=rate, options=opts)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.codec_context.time_base = time_base

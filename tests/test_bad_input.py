@@ -63,11 +63,11 @@ def test_truncated_video(tmp_path, tiny_model, clip):
 
 def test_truncated_video_with_index_in_front(tmp_path, tiny_model):
     """A 'faststart' file keeps its index when cut: the missing frames must still be noticed."""
-    src = make_clip(tmp_path / "clip.mp4", 64, 48, frames=30, options={"crf": "0", "movflags": "faststart"})
+    src = make_clip(tmp_path / "clip.mp4", 64, 48, frames=30, faststart=True)
     data = src.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) * 2 // 3])
-    assert_clean_error(cli(cut, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "truncated")
+    assert_clean_error(cli(cut, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "cut.mp4 is truncated")
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -206,3 +206,71 @@ def test_ctrl_c_on_the_command_line(tmp_path, tiny_model):
 def test_python_api_raises_vidgan_error(tmp_path):
     with pytest.raises(VidganError, match="not found"):
         translate(tmp_path / "nope.mp4", None, Invert())
+
+
+class Counting(Invert):
+    """Inverts, and counts the frames it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames = 0
+
+    def forward(self, x):
+        self.frames += x.shape[0]
+        return super().forward(x)
+
+
+def cut_clip(tmp_path, frames: int = 30, keep: float = 2 / 3):
+    """A clip with its index in front (as downloads usually are) and sound, cut short like a broken download."""
+    src = make_clip(tmp_path / "whole.mp4", 64, 48, frames=frames, audio="aac", faststart=True)
+    data = src.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    src.unlink()
+    return cut
+
+
+def test_a_cut_file_is_found_before_any_work(tmp_path):
+    """The container says how long it should be: a cut file is refused before the generator sees a frame
+    (the shipped sample cut in half once ran 1.5 minutes first)."""
+    cut = cut_clip(tmp_path)
+    model = Counting()
+    with pytest.raises(VidganError, match=r"cut.mp4 is truncated.*--keep-partial"):
+        translate(cut, tmp_path / "out.mp4", model, TranslateOptions(quiet=True))
+    assert model.frames == 0 and only_files(tmp_path) == {"cut.mp4"}
+
+
+def test_the_shipped_sample_cut_in_half_is_refused_at_once(tmp_path, tiny_model):
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parents[1] / "samples" / "horse.mp4").read_bytes()
+    cut = tmp_path / "horse_half.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    assert_clean_error(cli(cut, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "horse_half.mp4 is truncated")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_keep_partial_keeps_the_frames_before_the_break_with_their_sound(tmp_path, tiny_model):
+    from clips import audio_packets, read_video
+
+    cut = cut_clip(tmp_path)
+    out = tmp_path / "out.mp4"
+    result = cli(cut, "-m", tiny_model, "-o", out, "--keep-partial")
+    assert result.exit_code == 1 and "partial output" in result.output and "Traceback" not in result.output
+    frames, times = read_video(out)
+    assert 5 < len(frames) < 30
+    kept, there = audio_packets(out), audio_packets(cut)
+    assert kept == there[: len(kept)]  # copied packet for packet, from the start
+    end = times[-1] + 1 / 12  # where the last frame ends (12 frames/s)
+    assert kept[-1][0] < end and (len(kept) == len(there) or there[len(kept)][0] >= end - 1e-6)
+
+
+def test_a_break_found_only_by_decoding_says_so_too(tmp_path, tiny_model, monkeypatch):
+    """Where the container cannot tell (the check is blinded here), the break is found when decoding reaches
+    it: an error that offers --keep-partial, and nothing left behind."""
+    import vidgan.video.decode
+
+    monkeypatch.setattr(vidgan.video.decode, "missing_bytes", lambda path: 0)
+    cut = cut_clip(tmp_path)
+    assert_clean_error(cli(cut, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "--keep-partial")
+    assert only_files(tmp_path) == {"cut.mp4", "tiny.safetensors", "tiny.json"}

@@ -88,6 +88,40 @@ def test_names_resolve_user_folder_then_paths(tmp_path, user_folder):
         find_model("theirs")
 
 
+def test_a_user_model_named_like_a_shipped_one_is_pointed_out(user_folder):
+    user_folder.mkdir()
+    mine = save_generator(ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1)), user_folder / "horse2zebra.safetensors")
+    loaded = load_model("horse2zebra")
+    assert loaded.generator.config.ngf == 64  # the shipped one is taken ...
+    assert len(loaded.notices) == 1 and str(mine) in loaded.notices[0]  # ... and the other is named
+    assert load_model(str(mine)).generator.config.ngf == 4  # its path takes it
+
+
+def test_an_export_replaces_other_forms_of_the_same_name(tmp_path):
+    """Shards over a single file, then a single int8 file over shards: one form remains, with its own
+    card, found by its name and by the path a user would type."""
+    g = ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1))
+    folder = tmp_path / "models"
+    folder.mkdir()
+    save_generator(g, folder / "h2z.safetensors", {"precision": "fp16"})
+    index = save_generator(g, folder / "h2z.safetensors", {"precision": "fp16"}, max_shard_bytes=2000)
+    assert index.name == "h2z.safetensors.index.json" and not (folder / "h2z.safetensors").exists()
+    assert load_model(str(folder / "h2z.safetensors")).generator.config.ngf == 4  # the path a user types
+    save_generator(g, folder / "h2z.safetensors", {"precision": "int8"}, dtype="int8")
+    assert sorted(p.name for p in folder.iterdir()) == ["h2z.json", "h2z.safetensors"]
+    assert json.loads((folder / "h2z.json").read_text())["precision"] == "int8"
+    save_generator(g, folder / "h2z.safetensors")  # no card: none is left describing another file
+    assert sorted(p.name for p in folder.iterdir()) == ["h2z.safetensors"]
+
+
+def test_a_sharded_user_model_is_found_by_name(user_folder):
+    user_folder.mkdir()
+    g = ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1))
+    save_generator(g, user_folder / "sharded.safetensors", {"description": "shards"}, max_shard_bytes=2000)
+    assert find_model("sharded").name == "sharded.safetensors.index.json"
+    assert [row for row in list_models() if row[0] == "sharded"] == [("sharded", "user", "shards")]
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

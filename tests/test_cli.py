@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from clips import make_clip, read_video
 from PIL import Image
@@ -116,3 +117,37 @@ def test_wheel_holds_every_module_and_the_shipped_models(tmp_path):
     shipped = {f"vidgan/shipped/{p.name}" for p in (ROOT / "checkpoints").iterdir()
                if p.suffix in (".safetensors", ".json", ".py")}  # fmt: skip
     assert "vidgan/shipped/__init__.py" in shipped and shipped - names == set()
+
+
+def test_folder_summary_fits_the_terminal_and_gives_errors_in_full(tmp_path, tiny_model, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    make_clip(clips / "a.mp4", 32, 32, frames=2)
+    long_name = "a_clip_with_a_long_name_" + "x" * 60 + ".mp4"
+    (clips / long_name).write_bytes(b"not a video at all" * 10)
+    result = invoke("translate", clips, "-o", tmp_path / "out", "-m", tiny_model, "--quiet")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    table = lines[: lines.index(next(line for line in lines if str(clips) in line))]
+    assert len(table) == 3 and all(len(line) <= 80 for line in table), table
+    assert any(line.startswith(f"cannot read {clips / long_name}") for line in lines)  # the reason, in full
+    assert "1 translated, 0 skipped, 1 failed" in result.output
+
+
+def test_interrupted_folder_leaves_no_empty_output_folder(tmp_path):
+    from clips import Invert
+
+    from vidgan import TranslateOptions
+    from vidgan.api import translate
+
+    class Interrupt(Invert):
+        def forward(self, x):
+            raise KeyboardInterrupt
+
+    clips = tmp_path / "clips"
+    (clips / "sub").mkdir(parents=True)
+    make_clip(clips / "sub" / "a.mp4", 32, 32, frames=2)
+    with pytest.raises(KeyboardInterrupt):
+        translate(clips, tmp_path / "out", Interrupt(), TranslateOptions(quiet=True), recursive=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clips"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shutil
 import sys
 from pathlib import Path
 
@@ -178,12 +179,18 @@ def main() -> None:
 )
 @click.option("--duration", default=None, callback=_parse_time, help="Translate only this long: seconds or [h:]m:s.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+@click.option(
+    "--keep-partial",
+    is_flag=True,
+    help="An input that is cut short or breaks: keep the output up to the break, with its sound (the exit "
+    "status still says so).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices; errors still print.")
 @_friendly
 def translate(input_path: Path, output: Path | None, model: str, recursive: bool, device: str, precision: str,
               batch_size: int, compile_: bool, size: int | None, output_size: str, codec: str | None, crf: int | None,
               preset: str | None, smooth: str, smooth_strength: float, compare: bool, start: float | None,
-              duration: float | None, overwrite: bool, quiet: bool) -> None:  # fmt: skip
+              duration: float | None, overwrite: bool, keep_partial: bool, quiet: bool) -> None:  # fmt: skip
     """Translate a video, an image, or every video and image in a folder.
 
     \b
@@ -191,6 +198,9 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
       vidgan translate clips/ -o zebras/ -r
     In a folder, outputs that exist are skipped (a rerun resumes) and a broken clip does not stop the
     others; the exit status is non-zero if any clip failed.
+
+    On a CPU the paper's generator takes seconds per frame (the estimate is printed up front): a GPU,
+    a smaller --size, or a part of the clip (--start/--duration) is much faster.
     """
     from vidgan.api import translate as run
     from vidgan.pipeline.jobs import TranslateOptions
@@ -199,37 +209,49 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
         size=size, output_size=output_size, batch_size=batch_size, device=device, compile=compile_,
         precision=precision, encode=EncodeSettings(codec, crf, preset), compare=compare,
         smooth=SmoothingConfig(smooth, smooth_strength),
-        start=start, duration=duration, overwrite=overwrite, quiet=quiet,
+        start=start, duration=duration, overwrite=overwrite, keep_partial=keep_partial, quiet=quiet,
     )  # fmt: skip
     if options.duration == 0:
         raise click.BadParameter("must be more than 0", param_hint="--duration")
     results = run(input_path, output, model, options, recursive)
-    for result in results:
-        for notice in result.notices if not quiet else ():
-            click.echo(f"note: {result.src.name}: {notice}", err=True)
-    if input_path.is_dir():
+    if input_path.is_dir():  # notices were written as each file finished
         _print_table(results)
-        failed = [r for r in results if r.error]
+        failed = [r for r in results if r.error or r.partial]
         if failed:
-            raise click.ClickException(f"{len(failed)} of {len(results)} files failed")
-    else:
-        r = results[0]
-        frames = f"{r.frames} frame{'s' * (r.frames != 1)}"
-        click.echo(f"wrote {r.dst} ({frames} in {r.seconds:.1f} s, {r.fps:.1f} frames/s)")
+            raise click.ClickException(f"{len(failed)} of {len(results)} files failed or are partial")
+        return
+    r = results[0]
+    for notice in r.notices if not quiet else ():
+        click.echo(f"note: {r.src.name}: {notice}", err=True)
+    frames = f"{r.frames} frame{'s' * (r.frames != 1)}"
+    if r.partial:
+        raise click.ClickException(f"kept a partial output, {r.dst} ({frames}): {r.partial}")
+    click.echo(f"wrote {r.dst} ({frames} in {r.seconds:.1f} s, {r.fps:.1f} frames/s)")
+
+
+def _status(r) -> str:
+    return "skipped (exists)" if r.skipped else "failed" if r.error else "partial" if r.partial else "ok"
 
 
 def _print_table(results) -> None:
+    """One row per file, cut to the terminal's width; the reasons for failures below the table, in full."""
     rows = [("file", "status", "frames", "frames/s")]
-    for r in results:
-        status = "skipped (exists)" if r.skipped else f"failed: {r.error}" if r.error else "ok"
-        rows.append((str(r.src.name), status, str(r.frames) if r.frames else "", f"{r.fps:.1f}" if r.frames else ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    rows += [(str(r.src.name), _status(r), str(r.frames) if r.frames else "", f"{r.fps:.1f}" if r.frames else "")
+             for r in results]  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    room = shutil.get_terminal_size().columns - sum(widths[1:]) - 6  # what the file column may take
+    widths[0] = max(8, min(widths[0], room))
     for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
-    done = sum(1 for r in results if not r.error and not r.skipped)
-    skipped = sum(r.skipped for r in results)
-    failed = sum(1 for r in results if r.error)
-    click.echo(f"{done} translated, {skipped} skipped, {failed} failed")
+        name = row[0] if len(row[0]) <= widths[0] else "..." + row[0][-(widths[0] - 3) :]
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip((name, *row[1:]), widths)).rstrip())
+    for r in results:
+        reason = r.error or r.partial
+        if reason:
+            click.echo(reason if str(r.src) in reason else f"{r.src}: {reason}")
+    counts = {status: sum(_status(r) == status for r in results) for status in ("ok", "skipped (exists)", "failed",
+                                                                                    "partial")}  # fmt: skip
+    click.echo(f"{counts['ok']} translated, {counts['skipped (exists)']} skipped, {counts['failed']} failed"
+               + (f", {counts['partial']} partial" if counts["partial"] else ""))  # fmt: skip
 
 
 @main.command()

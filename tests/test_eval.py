@@ -116,3 +116,11 @@ def test_shipped_judge_is_listed_apart_from_generators():
     assert (shipped_dir() / f"{SHIPPED_JUDGE}.safetensors").is_file()
     result = CliRunner().invoke(main, ["models"])
     assert SHIPPED_JUDGE not in result.output.split("official:")[0].split("\n")[0]
+
+
+def test_eval_of_an_empty_folder_leaves_no_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["eval", "-m", "horse2zebra", "--a", str(tmp_path / "empty"), "--b",
+                                       str(tmp_path / "empty"), "-o", str(tmp_path / "eval")])  # fmt: skip
+    assert result.exit_code == 1 and "no images" in result.output
+    assert not (tmp_path / "eval").exists()

@@ -66,7 +66,8 @@ def run_smoothing_benchmark(jobs: list[tuple[Path, str]], duration: float | None
                 report = temporal_report(clip, path, None if mode == "none" else outputs["none"])
                 row = SmoothRow(clip.name, mode, report["warping_error"]["dis"], report["warping_error"]["farneback"],
                                 report.get("psnr_to_reference"), report.get("ssim_to_reference"))  # fmt: skip
-                log(f"{clip.name} {mode}: {row}")
+                log(f"{clip.name}, {mode}: warping error {row.dis:.5f} (DIS), {row.farneback:.5f} (Farneback)"
+                    + (f", {row.psnr:.1f} dB to per-frame" if row.psnr is not None else ""))  # fmt: skip
                 rows.append(row)
         sample = list(itertools.islice(frames_of(jobs[0][0]), 30))  # decode only what is timed
         costs = {mode: {f"{h}p": smoother_cost(sample, mode, (w, h), strength) for w, h in ((640, 360), (1280, 720))}

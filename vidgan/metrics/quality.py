@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import torch
 from PIL import Image
+from tqdm import tqdm
 
 from vidgan.atomic import atomic_path, write_text
 from vidgan.judge import image_files, load_images, load_judge
@@ -67,12 +68,15 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
-def translate_images(translator: FrameTranslator, images: torch.Tensor, batch: int = 8) -> torch.Tensor:
-    """uint8 (N, 3, H, W) through a generator -> uint8 (N, 3, H, W)."""
+def translate_images(translator: FrameTranslator, images: torch.Tensor, batch: int = 8,
+                     desc: str | None = None) -> torch.Tensor:  # fmt: skip
+    """uint8 (N, 3, H, W) through a generator -> uint8 (N, 3, H, W); with `desc`, a progress bar."""
     out = []
-    for i in range(0, len(images), batch):
-        nhwc = images[i : i + batch].permute(0, 2, 3, 1).contiguous().numpy()
-        out.append(torch.from_numpy(translator(nhwc)).permute(0, 3, 1, 2))
+    with tqdm(total=len(images), desc=desc, unit="image", disable=desc is None, dynamic_ncols=True) as bar:
+        for i in range(0, len(images), batch):
+            nhwc = images[i : i + batch].permute(0, 2, 3, 1).contiguous().numpy()
+            out.append(torch.from_numpy(translator(nhwc)).permute(0, 3, 1, 2))
+            bar.update(len(nhwc))
     return torch.cat(out)
 
 
@@ -97,13 +101,13 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     """Evaluate `model` translating the images of a_dir towards domain b_dir; writes eval.json,
     eval.md and contact_sheet.png in out_dir and returns the figures."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    files_a, files_b = image_files(a_dir)[:limit], image_files(b_dir)[:limit]  # before any work or folder
     loaded = load_model(model)
     dev = pick_device(device)
     translator = FrameTranslator(loaded.generator, dev, "fp32")
-    real_a = load_images(image_files(a_dir)[:limit], EVAL_SIZE)
-    real_b = load_images(image_files(b_dir)[:limit], EVAL_SIZE)
-    fake_b = translate_images(translator, real_a)
+    real_a = load_images(files_a, EVAL_SIZE)
+    real_b = load_images(files_b, EVAL_SIZE)
+    fake_b = translate_images(translator, real_a, desc=f"translating with {model}")
     j = load_judge(judge)
     towards_b = loaded.card.get("direction", "A->B") != "B->A"
     share_b = j.share_b(fake_b)
@@ -137,13 +141,14 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     rows = [real_a, fake_b]
     if reverse:
         back = FrameTranslator(load_model(reverse).generator, dev, "fp32")
-        rec_a = translate_images(back, fake_b)
+        rec_a = translate_images(back, fake_b, desc=f"back with {reverse}")
         diff = (rec_a.float() - real_a.float()) / 127.5
         mse = float((diff**2).mean())
         report["cycle"] = {"reverse": reverse, "l1": float(diff.abs().mean()), "psnr_db": psnr(mse, peak=2.0)}
         rows.append(rec_a)
     if inception:
         report["fid_inception"] = fid_inception(inception, fake_b, real_b, dev)
+    out_dir.mkdir(parents=True, exist_ok=True)
     contact_sheet(rows, out_dir / "contact_sheet.png")
     write_text(out_dir / "eval.json", json.dumps(report, indent=2) + "\n")
     write_text(out_dir / "eval.md", markdown(report))

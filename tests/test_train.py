@@ -75,16 +75,16 @@ def test_lr_schedule_constant_then_linear_to_zero():
 
 
 def test_time_budget_fits_the_whole_schedule():
-    """Simulated clock: slow warm-up (compilation), then 0.1 s per step; budget 100 s."""
+    """Simulated clock: slow warm-up (compilation), then 0.1 s per step of 4 images; budget 100 s."""
     fitter = BudgetFitter(budget=100.0, reserve=5.0)
-    t, step, factors = 3.0, 0, []  # 3 s of start-up before the first step
-    while fitter.total is None or step < fitter.total:
-        t += 2.0 if step < 5 else 0.1
-        step += 1
-        total = fitter.update(step, t)
-        factors.append(lr_factor(step, total) if total else 1.0)
+    t, images, factors = 3.0, 0, []  # 3 s of start-up before the first step
+    while fitter.total is None or images < fitter.total:
+        t += 2.0 if images < 20 else 0.1
+        images += 4
+        total = fitter.update(images, t)
+        factors.append(lr_factor(images, total) if total else 1.0)
         assert not fitter.out_of_time(t)
-    assert 94.0 <= t <= 95.0  # ends at the budget less the reserve
+    assert 94.0 <= t <= 95.1  # ends at the budget less the reserve
     assert factors[-1] == 0.0 and factors[len(factors) // 2 - 5] == 1.0  # decayed fully, from the middle
     assert parse_duration("9m") == 540 and parse_duration("1h30m") == 5400 and parse_duration("90") == 90
 
@@ -118,15 +118,99 @@ def test_video_clips_as_a_domain(tmp_path):
     assert len(domain) == 5 and domain.images[0].shape == (3, 36, 36)
 
 
-def test_sampler_is_a_function_of_the_step():
+def test_sampler_is_a_function_of_the_images_seen():
     config = TrainConfig(batch_size=2, crop_size=8, seed=3)
     s1, s2 = PairSampler(10, 7, config), PairSampler(10, 7, config)
-    assert s1.steps_per_epoch == 5
-    seen = [i for step in range(5) for i in s1.indices(step)[0]]
+    seen = [i for start in range(0, 10, 2) for i in s1.indices(s1.positions(start))[0]]
     assert sorted(seen) == list(range(10))  # one epoch: every A image once
-    assert s1.indices(13) == s2.indices(13)
-    ranks = [PairSampler(10, 7, config, rank=r, world=2).indices(0)[0] for r in range(2)]
+    assert [a.tolist() for a in s1.indices(np.arange(26, 30))] == [a.tolist() for a in s2.indices(np.arange(26, 30))]
+    ranks = [PairSampler(10, 7, config, rank=r, world=2).positions(0) for r in range(2)]
     assert not set(ranks[0]) & set(ranks[1])  # each rank its own slice
+    # Crops and flips belong to the image position, not to the batch it falls in: one batch of 8 or two of 4.
+    sizes = np.full(8, 20)
+    whole = s1.crops(np.arange(8), 0, sizes, sizes)
+    halves = [s1.crops(np.arange(i, i + 4), 0, sizes[:4], sizes[:4]) for i in (0, 4)]
+    for field in ("y", "x", "flip"):
+        assert np.array_equal(getattr(whole, field), np.concatenate([getattr(h, field) for h in halves]))
+    assert whole.flip.any() and not whole.flip.all() and len(set(whole.y)) > 1
+
+
+def test_batches_cut_on_the_device_equal_the_cpu_path(tmp_path, inverted_pair):
+    """Images of one size are cut in one gather where they live (the GPU in training); the per-image path
+    for mixed sizes cuts the same pixels for the same crops and flips."""
+    from vidgan.train.data import DomainBatches
+
+    config = TrainConfig(load_size=36, crop_size=32, batch_size=8, seed=1)
+    domain = load_domain(inverted_pair[0], "A", config, quiet=True)
+    stacked, per_image = DomainBatches(domain, torch.device("cpu")), DomainBatches(domain, torch.device("cpu"))
+    per_image.stack = None  # as for images of mixed sizes
+    sampler = PairSampler(len(domain), len(domain), config)
+    for seen in (0, 40):
+        positions = sampler.positions(seen)
+        idx = sampler.indices(positions)[0]
+        crops = sampler.crops(positions, 0, stacked.heights[idx], stacked.widths[idx])
+        assert crops.flip.any()
+        assert torch.equal(stacked.batch(idx, crops, 32), per_image.batch(idx, crops, 32))
+
+
+def paper_step(trainer, real_a, real_b, pools) -> tuple[dict, dict]:
+    """The paper's step as its official code writes it: six generator passes, four discriminator passes,
+    fp32, on copies of the trainer's networks. Returns (losses, gradients by parameter name)."""
+    import copy
+
+    c = trainer.config
+    nets = {k: copy.deepcopy(v) for k, v in trainer.nets.items()}
+    for net in nets.values():
+        net.zero_grad(set_to_none=True)
+    fake_b, fake_a = nets["G_A"](real_a), nets["G_B"](real_b)
+    rec_a, rec_b = nets["G_B"](fake_b), nets["G_A"](fake_a)
+    idt_a, idt_b = nets["G_B"](real_a), nets["G_A"](real_b)
+    for name in ("D_A", "D_B"):
+        nets[name].requires_grad_(False)
+    g = {
+        "G_A": gan_loss(nets["D_A"](fake_b), True),
+        "G_B": gan_loss(nets["D_B"](fake_a), True),
+        "cycle": c.lambda_cycle * ((rec_a - real_a).abs().mean() + (rec_b - real_b).abs().mean()),
+        "idt": c.identity * c.lambda_cycle * ((idt_b - real_b).abs().mean() + (idt_a - real_a).abs().mean()),
+    }
+    sum(g.values()).backward()
+    for name in ("D_A", "D_B"):
+        nets[name].requires_grad_(True)
+    old_b, old_a = pools["B"].query(fake_b.detach()), pools["A"].query(fake_a.detach())
+    d = {
+        "D_A": 0.5 * (gan_loss(nets["D_A"](real_b), True) + gan_loss(nets["D_A"](old_b), False)),
+        "D_B": 0.5 * (gan_loss(nets["D_B"](real_a), True) + gan_loss(nets["D_B"](old_a), False)),
+    }
+    (d["D_A"] + d["D_B"]).backward()
+    grads = {f"{k}.{n}": p.grad for k, net in nets.items() for n, p in net.named_parameters()}
+    return g | d, grads
+
+
+def test_the_merged_step_computes_the_paper_steps_losses_and_gradients(tmp_path, inverted_pair):
+    """Three generator passes and two discriminator passes instead of six and four: the same losses and
+    gradients as the plain step. In float64, to 1e-9 relative (it is the same arithmetic: in float32 the
+    order of summation alone moves the first layer's gradient by 3e-4 relative)."""
+    import copy
+
+    a, b = inverted_pair
+    trainer = open_run(tiny(a, b, tmp_path, identity=0.5, batch_size=3, pool_size=4), None, None, quiet=True)
+    for net in trainer.nets.values():
+        net.double()
+    trainer._fresh_optimisers()
+    trainer.lr = 0.0  # the steps leave the weights as they are, and their gradients in .grad
+    trainer.set_lr()
+    for _ in range(2):  # the second step draws from filled pools
+        real_a, real_b = (x.double() for x in trainer._batches(trainer.images_seen))
+        expected_losses, expected_grads = paper_step(trainer, real_a, real_b, copy.deepcopy(trainer.pools))
+        losses, fake_a, fake_b = trainer.generator_step(real_a, real_b)
+        losses |= trainer.discriminator_step(real_a, real_b, fake_a, fake_b)
+        trainer.images_seen += 3
+        for name, value in expected_losses.items():
+            assert losses[name].item() == pytest.approx(value.item(), rel=1e-10), name
+        for name, net in trainer.nets.items():
+            for param_name, param in net.named_parameters():
+                want = expected_grads[f"{name}.{param_name}"]
+                assert (param.grad - want).norm() <= 1e-9 * want.norm(), f"{name}.{param_name}"
 
 
 # ------------------------------------------------------------------------------------------ runs
@@ -223,7 +307,8 @@ def test_cli_train_export_translate(tmp_path, inverted_pair, user_folder, monkey
     assert result.exit_code == 0, result.output
     run = tmp_path / "runs" / "cat2dog"
     assert (run / "state.pt").is_file() and (run / "samples" / "step_0000002.png").is_file()
-    assert len((run / "log.jsonl").read_text().splitlines()) == 1
+    steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3]  # the first steps are logged too (a short run has a curve), and the end
     assert find_model("cat2dog") == user_folder / "cat2dog.safetensors"
     assert load_model("dog2cat").generator.config.ngf == 8
     state = torch.load(run / "state.pt", weights_only=True)

@@ -277,9 +277,12 @@ _TRAIN_OPTIONS = [
     ("--runs-dir", "runs_dir", click.Path(), "Folder of runs; this run lives in RUNS_DIR/NAME.  [default: runs]"),
     ("--epochs", "epochs", float, "Schedule length in epochs (half constant, half linear decay).  [default: 200]"),
     ("--iterations", "iterations", click.IntRange(1), "Schedule length in iterations (overrides --epochs)."),
+    ("--images", "images", click.IntRange(1), "Schedule length in images per side (overrides both)."),
     ("--time-budget", "time_budget", str, "Fit the whole schedule, decay included, into this wall time (9m, 1h)."),
-    ("--batch-size", "batch_size", click.IntRange(1), "Images per side per iteration.  [default: 1]"),
-    ("--lr", "lr", float, "Adam learning rate.  [default: 0.0002]"),
+    ("--batch-size", "batch_size", click.IntRange(1), "Images per side per iteration and process.  [default: 1]"),
+    ("--lr", "lr", float, "Adam learning rate at batch 1.  [default: 0.0002]"),
+    ("--lr-scaling", "lr_scaling", click.Choice(["sqrt", "linear", "none"]),
+     "How the lr grows with the images per step.  [default: sqrt]"),
     ("--beta1", "beta1", float, "Adam beta1.  [default: 0.5]"),
     ("--lambda-cycle", "lambda_cycle", float, "Weight of the cycle-consistency loss.  [default: 10]"),
     ("--identity", "identity", float, "Identity-loss weight relative to lambda; 0 turns it off.  [default: 0.5]"),
@@ -301,8 +304,10 @@ _TRAIN_OPTIONS = [
     ("--precision", "precision", click.Choice(["auto", "fp32", "bf16"]), "auto is bf16 on CUDA.  [default: auto]"),
     ("--channels-last/--no-channels-last", "channels_last", bool, "NHWC layout on CUDA.  [default: on]"),
     ("--compile/--no-compile", "compile", bool, "torch.compile the networks.  [default: off]"),
+    ("--compile-mode", "compile_mode", click.Choice(["default", "reduce-overhead", "max-autotune"]),
+     "torch.compile's mode; reduce-overhead captures CUDA graphs.  [default: default]"),
     ("--save-every", "save_every", float, "Seconds between resumable checkpoints.  [default: 600]"),
-    ("--log-every", "log_every", click.IntRange(1), "Iterations between log lines.  [default: 100]"),
+    ("--log-every", "log_every", click.IntRange(1), "Iterations between log lines (and 1, 2, 4...).  [default: 100]"),
     ("--sample-every", "sample_every", click.IntRange(0), "Iterations between sample grids; 0: none.  [default: 1000]"),
 ]  # fmt: skip
 
@@ -329,24 +334,42 @@ def _train_options(fn):
     help="Continue the run in this folder exactly where it stopped.",
 )
 @click.option(
+    "--continue",
+    "continue_from",
+    type=_FOLDER,
+    help="Continue a schedule from a compact state (see --save-compact), with a warm restart; data folders "
+    "and speed settings may be given anew.",
+)
+@click.option(
     "--init-from",
     type=click.Path(path_type=Path),
     help="Start a new run from another run's weights (not its optimiser or schedule).",
 )
+@click.option("--stop-after", help="End this run after this wall time (9m), saved; --resume or --continue goes on.")
+@click.option(
+    "--save-compact",
+    type=_FOLDER,
+    help="At every save, also write a compact state here (int8 generators with cards, discriminators, "
+    "progress: about 28 MB for the paper's networks).",
+)
 @click.option("--no-export", is_flag=True, help="Do not export the generators at the end.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly
-def train(recipe: Path | None, resume: Path | None, init_from: Path | None, no_export: bool, quiet: bool,
+def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, init_from: Path | None,
+          stop_after: str | None, save_compact: Path | None, no_export: bool, quiet: bool,
           **settings) -> None:  # fmt: skip
     """Train a CycleGAN on two unpaired domains: G (A to B), F (B to A) and their discriminators.
 
     \b
       vidgan train --a photos/ --b paintings/ --name photo2painting --time-budget 2h
-      vidgan train --recipe pipelines/horse2zebra.toml --a data/trainA --b data/trainB
+      vidgan train --recipe pipelines/horse2zebra.toml --a data/ --b data/ --stop-after 9m
       vidgan train --resume runs/photo2painting
+      vidgan train --continue STATE --a data/ --b data/
       torchrun --standalone --nproc_per_node=4 -m vidgan train ...   (several GPUs)
-    At the end (and `vidgan export`), the generators go to the user folder, so
-    `vidgan translate --model NAME` uses them. Ctrl-C saves the run; --resume continues it.
+    The schedule is counted in images, so runs add up: --stop-after ends a run early, --resume goes on
+    exactly, --continue goes on from a compact state. Once the speed is known it says what the run will
+    reach; a CPU trains the paper's networks 100-1000x slower than a GPU. At the end (and `vidgan export`)
+    the generators go to the user folder, so `vidgan translate --model NAME` uses them.
     """
     from vidgan.train.config import TrainConfig, load_recipe, parse_duration
     from vidgan.train.export import export_run
@@ -356,27 +379,46 @@ def train(recipe: Path | None, resume: Path | None, init_from: Path | None, no_e
     given = {k: v for k, v in settings.items() if v is not None}
     if "time_budget" in given:
         given["time_budget"] = parse_duration(given["time_budget"])
-    if any(k in given for k in ("epochs", "iterations", "time_budget")):
-        values.update(epochs=None, iterations=None, time_budget=None)  # a schedule given here replaces the recipe's
+    if any(k in given for k in ("epochs", "iterations", "images", "time_budget")):
+        # a schedule given here replaces the recipe's
+        values.update(epochs=None, iterations=None, images=None, time_budget=None)
     values.update(given)
-    if resume is not None and values:
+    if resume is not None and (values or continue_from):
         raise click.UsageError("--resume continues a run with its own settings: give no other settings")
-    trainer = open_run(None if resume else TrainConfig.from_dict(values), resume, init_from, quiet)
+    if continue_from is not None and (recipe or set(given) - _CONTINUE_OVERRIDES):
+        allowed = ", ".join(sorted("--" + k.replace("_", "-") for k in _CONTINUE_OVERRIDES))
+        raise click.UsageError(f"--continue keeps the state's recipe; of the settings it takes only {allowed}")
+    seconds = parse_duration(stop_after) if stop_after else None
+    config = None if resume or continue_from else TrainConfig.from_dict(values)
+    trainer = open_run(config, resume, init_from, quiet, seconds, continue_from, given if continue_from else None)
+    if trainer.complete:
+        trainer.close()
+        raise VidganError(f"{trainer.run_dir} is complete ({trainer.images_seen:,} of {trainer.schedule_images:,} "
+                          f"images): nothing to train; `vidgan export {trainer.run_dir}` writes its "
+                          f"generators")  # fmt: skip
+    trainer.save_compact = save_compact
     try:
         run_dir = trainer.run()
     except KeyboardInterrupt:
         if trainer.dist.main:
-            click.echo(f"\ninterrupted: run saved at step {trainer.step}; continue with "
+            click.echo(f"\ninterrupted: run saved after {trainer.images_seen:,} images; continue with "
                        f"`vidgan train --resume {trainer.run_dir}`", err=True)  # fmt: skip
         sys.exit(130)
     finally:
         trainer.close()
     if trainer.dist.main:
-        click.echo(f"trained {trainer.step} iterations ({trainer.images_seen} images) in "
-                   f"{trainer.train_seconds:.0f} s: {run_dir}")  # fmt: skip
+        where = "complete" if trainer.complete else f"continue with `vidgan train --resume {run_dir}`"
+        total = trainer.schedule_images or trainer.aim_images()
+        click.echo(f"trained to {trainer.images_seen:,} of {total:,} images ({trainer.step} iterations, "
+                   f"{trainer.train_seconds:.0f} s in all): {run_dir}, {where}")  # fmt: skip
         if not no_export:
             for path in export_run(run_dir):
                 click.echo(f"exported {path}")
+
+
+# What --continue may set anew: where the data are and how fast to train, not what is trained.
+_CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_last", "compile", "compile_mode",
+                       "batch_size", "save_every", "log_every", "sample_every"}  # fmt: skip
 
 
 @main.command()

@@ -89,7 +89,7 @@ def undertrained_note(card: dict) -> str | None:
     training = card.get("training", {})
     if not training.get("undertrained"):
         return None
-    return f"undertrained: {training['images_seen']:,} of {training['schedule_images']:,} images"
+    return f"undertrained: {training['images_seen']:,} of {training['aim_images']:,} images"
 
 
 def list_models() -> list[tuple[str, str, str]]:

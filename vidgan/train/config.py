@@ -40,23 +40,28 @@ class TrainConfig:
     pool_size: int = 50  # discriminators see a history of this many generated images
 
     # --- optimisation
-    lr: float = 2e-4  # Adam learning rate, constant for the first half of the schedule, then linear to 0
+    lr: float = 2e-4  # Adam learning rate at batch 1, constant for the first half of the schedule, then linear to 0
+    lr_scaling: str = "sqrt"  # how lr grows with the images per step: sqrt | linear | none (docs/benchmarks.md)
     beta1: float = 0.5  # Adam beta1 (the paper's); beta2 is 0.999
-    batch_size: int = 1  # the paper's batch size
-    epochs: float | None = 200  # schedule length in epochs (100 constant + 100 decay in the paper) ...
+    batch_size: int = 1  # images per side per step and process (the paper's: 1)
+    epochs: float | None = 200  # schedule length in epochs: 200 x 1,334 = the paper's 266,800 images ...
     iterations: int | None = None  # ... or in iterations (overrides epochs) ...
-    time_budget: float | None = None  # ... or in wall-clock seconds: the schedule is fitted to it
+    images: int | None = None  # ... or in images per side (overrides both): any batch size, any GPU count
+    time_budget: float | None = None  # ... or in wall-clock seconds: the whole schedule is fitted into it
     seed: int = 0  # seeds networks, data order, augmentation and the image pools
+    restart_d_steps: int = 100  # after a compact restart: steps of the discriminators alone (Adam, pools)
+    restart_lr_ramp: int = 200  # after a compact restart: steps over which the generators' lr climbs back
 
     # --- speed
     device: str = "auto"  # auto | cpu | cuda
     precision: str = "auto"  # auto (bf16 on CUDA) | fp32 | bf16
     channels_last: bool = True  # NHWC layout on CUDA (tensor cores like it)
     compile: bool = False  # torch.compile the networks (CUDA; compile time counts in a time budget)
+    compile_mode: str = "default"  # default | reduce-overhead (CUDA graphs: no launch overhead) | max-autotune
 
     # --- bookkeeping
     save_every: float = 600.0  # seconds between resumable checkpoints (and one at the end)
-    log_every: int = 100  # iterations between JSONL log lines
+    log_every: int = 100  # iterations between JSONL log lines (and at 1, 2, 4, ... before the first)
     sample_every: int = 1000  # iterations between PNG grids of real / translated / reconstructed
 
     def to_dict(self) -> dict:
@@ -79,8 +84,12 @@ class TrainConfig:
             raise VidganError(f"crop size must be a multiple of 4 (got {self.crop_size})")
         if self.gan_mode not in ("lsgan", "vanilla"):
             raise VidganError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
-        if not (self.epochs or self.iterations or self.time_budget):
-            raise VidganError("give the schedule: epochs, iterations or a time budget")
+        if not (self.epochs or self.iterations or self.images or self.time_budget):
+            raise VidganError("give the schedule: epochs, iterations, images or a time budget")
+        if self.lr_scaling not in ("sqrt", "linear", "none"):
+            raise VidganError(f"unknown lr scaling {self.lr_scaling!r}: sqrt, linear or none")
+        if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):
+            raise VidganError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
 
 
 def load_recipe(path: str | Path) -> dict:

@@ -3,15 +3,15 @@
 Each domain is a folder of images (any size; greyscale and alpha become RGB; a `trainA`/`trainB` inside is
 used when present) or of video clips, from which `frames_per_clip` frames are taken evenly. Images are
 resized once at load time (official `resize_and_crop`: to load_size x load_size, bicubic) and kept as
-uint8, so a step only slices, flips and stacks: the GPU never waits for JPEG decoding.
+uint8 on the training device, so a step is one gather there: the GPU never waits for JPEG decoding.
 
-Which images a step sees, and its crops and flips, depend only on (seed, step, rank): a resumed run sees
-exactly what an uninterrupted one would have, with no data-loader state to save.
+Which images a step sees, and their crops and flips, depend only on (seed, position in the image sequence):
+a resumed or continued run sees exactly what an uninterrupted one would have, with no data-loader state to
+save, whatever its batch size or number of GPUs.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,17 +106,44 @@ def load_domain(path: str | Path, side: str, config: TrainConfig, quiet: bool = 
     return Domain(folder, images, skipped)
 
 
-class PairSampler:
-    """Unpaired batches as a function of the step: A in a per-epoch permutation, B in its own.
+def _hash(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: uint64 -> well-mixed uint64 (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
-    An epoch is max(|A|, |B|) images per side, as in the official code; with several processes each
-    rank takes its own slice of every global batch."""
+
+def draws(seed: int, stream: int, positions: np.ndarray, count: int) -> np.ndarray:
+    """`count` random uint64 per position, a pure function of (seed, stream, position): counter-based, so
+    any slice of the sequence is drawn without drawing the rest."""
+    base = _hash(np.array([seed * 1_000_003 + stream], dtype=np.uint64))
+    keys = base + positions.astype(np.uint64)[:, None] * np.uint64(count) + np.arange(count, dtype=np.uint64)
+    return _hash(keys)
+
+
+@dataclass
+class Crops:
+    """Where each image of a batch is cut and whether it is flipped."""
+
+    y: np.ndarray  # (B,) top rows
+    x: np.ndarray  # (B,) left columns
+    flip: np.ndarray  # (B,) bool: mirrored left-right
+
+
+class PairSampler:
+    """Unpaired batches as a function of the images seen: which images, their crops and their flips depend
+    only on (seed, position in the image sequence), not on the batch size, the number of processes or the
+    runs a schedule is split into.
+
+    An epoch is max(|A|, |B|) images per side, as in the official code: A in a per-epoch permutation (the
+    smaller side wraps round), B in its own; with several processes each takes its own slice of every
+    global batch."""
 
     def __init__(self, n_a: int, n_b: int, config: TrainConfig, rank: int = 0, world: int = 1) -> None:
         self.n_a, self.n_b = n_a, n_b
         self.batch, self.seed, self.rank, self.world = config.batch_size, config.seed, rank, world
         self.crop, self.flip = config.crop_size, config.flip
-        self.steps_per_epoch = math.ceil(max(n_a, n_b) / (self.batch * world))
+        self.epoch_images = max(n_a, n_b)
         self._perm_epoch: int | None = None
 
     def _perms(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -126,27 +153,58 @@ class PairSampler:
             self._perm_epoch = epoch
         return self._perms_cache
 
-    def indices(self, step: int) -> tuple[list[int], list[int]]:
-        epoch, within = divmod(step, self.steps_per_epoch)
-        perm_a, perm_b = self._perms(epoch)
-        start = (within * self.world + self.rank) * self.batch
-        positions = range(start, start + self.batch)
-        return [int(perm_a[p % self.n_a]) for p in positions], [int(perm_b[p % self.n_b]) for p in positions]
+    def positions(self, seen: int) -> np.ndarray:
+        """This process's image positions in the global batch that starts after `seen` images."""
+        start = seen + self.rank * self.batch
+        return np.arange(start, start + self.batch)
 
-    def batch_of(self, domain: Domain, idx: list[int], step: int, side: int) -> torch.Tensor:
-        """Random crops (and flips) of the chosen images: (B, 3, crop, crop) uint8."""
-        g = torch.Generator().manual_seed(((self.seed * 7919 + step) * 31 + self.rank) * 2 + side)
-        out = []
-        for i in idx:
-            image = domain.images[i]
-            h, w = image.shape[1:]
-            y = int(torch.randint(0, h - self.crop + 1, (1,), generator=g))
-            x = int(torch.randint(0, w - self.crop + 1, (1,), generator=g))
-            patch = image[:, y : y + self.crop, x : x + self.crop]
-            if self.flip and torch.rand(1, generator=g).item() < 0.5:
-                patch = patch.flip(-1)
-            out.append(patch)
-        return torch.stack(out)
+    def indices(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The A and B images at these positions of the sequence."""
+        out_a, out_b = np.empty(len(positions), np.int64), np.empty(len(positions), np.int64)
+        for i, p in enumerate(positions):
+            epoch, k = divmod(int(p), self.epoch_images)
+            perm_a, perm_b = self._perms(epoch)
+            out_a[i], out_b[i] = perm_a[k % self.n_a], perm_b[k % self.n_b]
+        return out_a, out_b
+
+    def crops(self, positions: np.ndarray, side: int, heights: np.ndarray, widths: np.ndarray) -> Crops:
+        """Random crops (and flips) for images of these sizes at these positions, one stream per side."""
+        r = draws(self.seed, side, positions, 3)
+        y = (r[:, 0] % (heights - self.crop + 1).astype(np.uint64)).astype(np.int64)
+        x = (r[:, 1] % (widths - self.crop + 1).astype(np.uint64)).astype(np.int64)
+        flip = (r[:, 2] & np.uint64(1)).astype(bool) & self.flip
+        return Crops(y, x, flip)
+
+
+class DomainBatches:
+    """One domain's images where the training runs, cut into batches there.
+
+    Images of one size (the usual case: resized at load) live as a single uint8 tensor on the device, and
+    a batch is one gather there: no crop is cut on the CPU, nothing is copied up per step. Images of
+    different sizes (`preprocess = "crop"`) stay in host memory and are cut one by one. Both give the same
+    pixels for the same crops."""
+
+    def __init__(self, domain: Domain, device: torch.device) -> None:
+        self.device = device
+        shapes = {tuple(im.shape) for im in domain.images}
+        self.heights = np.array([im.shape[1] for im in domain.images])
+        self.widths = np.array([im.shape[2] for im in domain.images])
+        self.stack = torch.stack(domain.images).to(device) if len(shapes) == 1 else None
+        self.images = domain.images
+
+    def batch(self, idx: np.ndarray, crops: Crops, crop: int) -> torch.Tensor:
+        """(B, 3, crop, crop) uint8 on the device."""
+        if self.stack is None:
+            patches = [self.images[i][:, y : y + crop, x : x + crop] for i, y, x in zip(idx, crops.y, crops.x)]
+            patches = [p.flip(-1) if f else p for p, f in zip(patches, crops.flip)]
+            return torch.stack(patches).to(self.device, non_blocking=True)
+        span = np.arange(crop)
+        rows = crops.y[:, None] + span  # (B, crop)
+        cols = np.where(crops.flip[:, None], crops.x[:, None] + span[::-1], crops.x[:, None] + span)
+        index = [torch.from_numpy(a).to(self.device, non_blocking=True)
+                 for a in (idx[:, None, None, None], rows[:, None, :, None], cols[:, None, None, :])]  # fmt: skip
+        channels = torch.arange(3, device=self.device)[None, :, None, None]
+        return self.stack[index[0], channels, index[1], index[2]]  # one gather: (B, 3, crop, crop)
 
 
 def center_crops(domain: Domain, count: int, crop: int) -> torch.Tensor:

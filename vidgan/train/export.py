@@ -19,6 +19,7 @@ from vidgan.runtime import user_dir
 
 PAPER_IMAGES = 266_800  # 200 epochs x 1334 images per epoch (horse2zebra, batch 1)
 INT8_MIN_PSNR = 38.0  # dB of int8 outputs against fp16 outputs: below this the int8 export is refused
+UNDERTRAINED = 0.25  # a model that saw less than this share of its schedule's aim is marked undertrained
 
 
 def domain_names(name: str) -> tuple[str, str, str]:
@@ -41,24 +42,33 @@ def int8_fidelity(generator: ResnetGenerator, images: torch.Tensor) -> float:
         return psnr(float(((quantized(x).double() - reference(x).double()) ** 2).mean()), peak=2.0)
 
 
-def export_run(
-    run_dir: str | Path,
-    out_dir: str | Path | None = None,
-    precision: str = "fp16",
-    max_shard_bytes: int | None = None,
-) -> list[Path]:
-    """Write both generators of a run; returns the paths written (index files for sharded ones)."""
+def load_run_state(run_dir: str | Path) -> dict:
+    """A run's full state (state.pt), for export."""
     run_dir = Path(run_dir)
     state_path = run_dir / "state.pt"
     if not state_path.is_file():
         raise VidganError(f"{run_dir} is not a training run (no state.pt)")
+    state = torch.load(state_path, map_location="cpu", weights_only=True)
+    if "schedule_images" not in state:
+        raise VidganError(f"{state_path} was written by an older vidgan (its schedule is not counted in images)")
+    return state
+
+
+def undertrained(state: dict) -> bool:
+    return state["images_seen"] < UNDERTRAINED * state["aim_images"]
+
+
+def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
+                      max_shard_bytes: int | None = None) -> list[Path]:  # fmt: skip
+    """Write both generators of a run's state with their cards; returns the paths written (index files for
+    sharded ones). int8 is refused where it strays under INT8_MIN_PSNR from fp16."""
     if precision not in ("fp16", "fp32", "int8"):
         raise VidganError(f"unknown export precision {precision!r}: fp16, fp32 or int8")
-    state = torch.load(state_path, map_location="cpu", weights_only=True)
     config = state["config"]
-    out_dir = Path(out_dir) if out_dir else user_dir()
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name_a, name_b, reverse = domain_names(config["name"])
+    seen, aim = state["images_seen"], state["aim_images"]
     written = []
     for net, name, source, target, samples in (
         ("G_A", config["name"], name_a, name_b, state["samples"][0]),
@@ -69,17 +79,21 @@ def export_run(
         generator.eval()
         card = {
             "name": name,
-            "description": f"{source} -> {target}, trained by vidgan ({state['images_seen']:,} images seen)",
+            "description": f"{source} -> {target}, trained by vidgan ({seen:,} of {aim:,} images)",
             "direction": "A->B" if net == "G_A" else "B->A",
             "domains": {"input": source, "output": target},
             "recipe": config,
             "data": {"a": config["a"], "b": config["b"], "licence": config["data_licence"]},
             "training": {
                 "iterations": state["step"],
-                "images_seen": state["images_seen"],
+                "images_seen": seen,
+                "schedule_images": state["schedule_images"],
+                "aim_images": aim,
+                "undertrained": undertrained(state),
                 "paper_images_seen": PAPER_IMAGES,
                 "seconds": round(state["train_seconds"], 1),
                 "device": state.get("device", "unknown"),
+                "runs": state.get("runs", []),
             },
             "precision": precision,
             "metrics": {},
@@ -93,6 +107,12 @@ def export_run(
         dtype = {"fp16": torch.float16, "fp32": torch.float32, "int8": "int8"}[precision]
         written.append(save_generator(generator, out_dir / f"{name}.safetensors", card, dtype, max_shard_bytes))
     return written
+
+
+def export_run(run_dir: str | Path, out_dir: str | Path | None = None, precision: str = "fp16",
+               max_shard_bytes: int | None = None) -> list[Path]:  # fmt: skip
+    """Write both generators of a run, by default into the user folder (where --model NAME looks)."""
+    return export_generators(load_run_state(run_dir), out_dir or user_dir(), precision, max_shard_bytes)
 
 
 def parse_size(text: str) -> int:

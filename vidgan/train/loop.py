@@ -1,23 +1,28 @@
 """The training loop: G: A->B and F: B->A with discriminators D_B and D_A (the paper's G, F, D_Y, D_X).
 
 Names follow the official code: G_A = G (A->B), G_B = F (B->A), D_A judges domain B (real B vs G_A(A)),
-D_B judges domain A. One iteration:
+D_B judges domain A. One step:
   1. generators: L_GAN(G_A, D_A) + L_GAN(G_B, D_B) + lambda (L_cyc A + L_cyc B) + identity terms, one Adam step;
   2. discriminators: 0.5 (L(D(real), 1) + L(D(pool(fake)), 0)) each, one Adam step.
+The six generator passes of the paper's step run as three (a generator sees the images it translates in
+one batch: InstanceNorm works per image, so this is the same arithmetic) and the four discriminator passes
+of step 2 as two; tests/test_train.py checks losses and gradients against the plain six-pass step.
 
 A run lives in RUNS_DIR/NAME: config.json, state.pt (everything needed to resume exactly, written
-atomically every `save_every` seconds, at the end and on Ctrl-C), log.jsonl, samples/*.png. With
+atomically every `save_every` seconds, at the end, at `--stop-after` and on Ctrl-C), log.jsonl,
+samples/*.png. The schedule is counted in images, so short runs add up: `--stop-after` ends a run early
+and `--resume` (the full state) or `--continue` (a compact state, state.py) carries on from there. With
 `torchrun --nproc_per_node=N` each process trains on its own slice of every batch under
 DistributedDataParallel; rank 0 writes the files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -25,18 +30,21 @@ import torch.distributed as dist
 from PIL import Image
 from torch import nn
 
-from vidgan.atomic import atomic_path
+from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
 from vidgan.nets import GeneratorConfig, PatchDiscriminator, ResnetGenerator, init_weights, to_signed, to_uint8
-from vidgan.runtime import pick_device
+from vidgan.runtime import autocast, describe_device, pick_device, tune_for, use_compile_cache
 from vidgan.train.config import TrainConfig
-from vidgan.train.data import PairSampler, center_crops, load_domain
+from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
+from vidgan.train.export import UNDERTRAINED, load_run_state
 from vidgan.train.losses import cycle_loss, gan_loss, identity_loss
 from vidgan.train.pool import ImagePool
-from vidgan.train.schedule import BudgetFitter, lr_factor
+from vidgan.train.schedule import BudgetFitter, lr_factor, restart_factor, scaled_lr
+from vidgan.train.state import read_compact, write_compact
 
 NETS = ("G_A", "G_B", "D_A", "D_B")
 SAMPLES = 4  # fixed images per side for the sample grids and the export check
+ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front
 
 
 @dataclass
@@ -77,30 +85,46 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
     return {k: init_weights(v) for k, v in nets.items()}
 
 
-def _to_float(batch: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
-    """uint8 (B, 3, H, W) -> float in [-1, 1] on the device."""
-    x = to_signed(batch.to(device, non_blocking=True))
+def _to_float(batch: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """uint8 (B, 3, H, W) on the device -> float in [-1, 1]."""
+    x = to_signed(batch)
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
-class Trainer:
-    """Holds the networks, optimisers, pools and schedule of one run; `run()` trains it."""
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
-    def __init__(self, config: TrainConfig, run_dir: Path, quiet: bool = False) -> None:
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Trainer:
+    """Holds the networks, optimisers, pools and schedule of one run; `run()` trains it.
+
+    `stop_after`: seconds this session may take (start-up included) before it saves and stops, leaving the
+    schedule to a later `--resume` or `--continue`."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path, quiet: bool = False,
+                 stop_after: float | None = None) -> None:  # fmt: skip
         config.validate()
-        self.created = time.perf_counter()  # a time budget counts data loading and set-up too
-        self.config, self.run_dir, self.quiet = config, run_dir, quiet
+        self.created = time.perf_counter()  # budgets count data loading and set-up too
+        self.config, self.run_dir, self.quiet, self.stop_after = config, run_dir, quiet, stop_after
         self.dist = setup_distributed(config.device)
         if self.dist.world > 1 and torch.cuda.is_available() and config.device != "cpu":
             self.device = torch.device("cuda", self.dist.local_rank)
         else:
             self.device = pick_device(config.device)
+        tune_for(self.device)
         cuda = self.device.type == "cuda"
         self.precision = config.precision if config.precision != "auto" else ("bf16" if cuda else "fp32")
         self.channels_last = config.channels_last and cuda
         self.data_a = load_domain(config.a, "A", config, quiet or not self.dist.main)
         self.data_b = load_domain(config.b, "B", config, quiet or not self.dist.main)
         self.sampler = PairSampler(len(self.data_a), len(self.data_b), config, self.dist.rank, self.dist.world)
+        self.domains = (DomainBatches(self.data_a, self.device), DomainBatches(self.data_b, self.device))
         self.samples = (center_crops(self.data_a, SAMPLES, config.crop_size),
                         center_crops(self.data_b, SAMPLES, config.crop_size))  # fmt: skip
 
@@ -109,44 +133,60 @@ class Trainer:
             net.to(self.device)
             if self.channels_last:
                 net.to(memory_format=torch.channels_last)
-        adam = {"lr": config.lr, "betas": (config.beta1, 0.999), "fused": True if cuda else None}
-        self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters()], **adam)
-        self.opt_d = torch.optim.Adam([*self.nets["D_A"].parameters(), *self.nets["D_B"].parameters()], **adam)
+        self.images_per_step = config.batch_size * self.dist.world
+        self.lr = scaled_lr(config.lr, self.images_per_step, config.lr_scaling)
+        self._fresh_optimisers()
         self.pools = {side: ImagePool(config.pool_size, config.seed + i) for i, side in enumerate("AB", 1)}
         self.step = 0
-        self.images_seen = 0
-        self.train_seconds = 0.0  # summed over sessions of a resumed run
-        self.total = self._planned_total()
+        self.images_seen = 0  # per side, by all processes: the schedule's clock
+        self.train_seconds = 0.0  # summed over the runs of the schedule
+        self.runs: list[dict] = []  # one entry per run (session) of this schedule
+        self.schedule_images = None if config.time_budget else self.aim_images()
         self.fitter = BudgetFitter(config.time_budget) if config.time_budget else None
+        self.restarted_at: int | None = None  # step of the last compact restart (the lr ramps up from it)
+        self.d_warmup = 0  # discriminator-only steps still due after a compact restart
+        self.save_compact: Path | None = None  # also write a compact state here at every save
         self._wrap()
 
     # ------------------------------------------------------------------------------------------ setup
 
-    def _planned_total(self) -> int | None:
+    def aim_images(self) -> int:
+        """The schedule the config asks for, in images per side: `images`, or `iterations` steps, or `epochs`
+        (200 epochs of horse2zebra: the paper's 266,800). A time budget fits a schedule to the wall clock
+        instead; this stays what the config aimed at (an undertrained model is measured against it)."""
         c = self.config
+        if c.images:
+            return c.images
         if c.iterations:
-            return c.iterations
-        if c.time_budget:
-            return None  # fitted once the speed is known
-        return max(1, round(c.epochs * self.sampler.steps_per_epoch))
+            return c.iterations * self.images_per_step
+        return max(1, round((c.epochs or 200) * self.sampler.epoch_images))
+
+    def _fresh_optimisers(self) -> None:
+        adam = {
+            "lr": self.lr,
+            "betas": (self.config.beta1, 0.999),
+            "fused": True if self.device.type == "cuda" else None,
+        }
+        self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters()], **adam)
+        self.opt_d = torch.optim.Adam([*self.nets["D_A"].parameters(), *self.nets["D_B"].parameters()], **adam)
 
     def _wrap(self) -> None:
         """DDP and torch.compile wrappers for the forward passes; self.nets keeps the plain modules."""
+        c = self.config
         self.fwd = dict(self.nets)
         if self.dist.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.fwd = {k: DDP(v, device_ids=ids) for k, v in self.nets.items()}
-        if self.config.compile:
-            self.fwd = {k: torch.compile(v) for k, v in self.fwd.items()}
-        # D as seen by the generator step: its gradients are not wanted there, so no DDP bookkeeping.
-        self.d_for_g = {k: torch.compile(self.nets[k]) if self.config.compile else self.nets[k] for k in ("D_A", "D_B")}
-
-    def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        compile = (lambda m: torch.compile(m, mode=None if c.compile_mode == "default" else c.compile_mode)
+                   ) if c.compile else (lambda m: m)  # fmt: skip
+        if c.compile:
+            use_compile_cache()
+        self.fwd = {k: compile(v) for k, v in self.fwd.items()}
+        # D as the generator step sees it: no gradients for D there, so under DDP the plain module (no
+        # gradient bookkeeping); otherwise the very same compiled module (compiled once, not twice).
+        self.d_for_g = {k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in ("D_A", "D_B")}
 
     # ------------------------------------------------------------------------------------------ state
 
@@ -154,120 +194,177 @@ class Trainer:
         return {
             "config": self.config.to_dict(),
             "step": self.step,
-            "total": self.total,
             "images_seen": self.images_seen,
+            "schedule_images": self.schedule_images,
+            "aim_images": self.aim_images(),
             "train_seconds": self.train_seconds,
+            "runs": self.runs,
             "nets": {k: v.state_dict() for k, v in self.nets.items()},
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "pools": {k: v.state_dict() for k, v in self.pools.items()},
             "samples": list(self.samples),
-            "device": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu",
+            "device": describe_device(self.device),
+            "restarted_at": self.restarted_at,
+            "d_warmup": self.d_warmup,
         }
 
     def load_state_dict(self, state: dict) -> None:
-        for k, net in self.nets.items():
-            net.load_state_dict(state["nets"][k])
+        self.load_progress(state)
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         for k, pool in self.pools.items():
             pool.load_state_dict(state["pools"][k], self.device)
-        self.step, self.total = state["step"], state["total"]
-        self.images_seen, self.train_seconds = state["images_seen"], state["train_seconds"]
+        self.restarted_at, self.d_warmup = state.get("restarted_at"), state.get("d_warmup", 0)
+
+    def load_progress(self, state: dict) -> None:
+        """Weights and where the schedule stands (what a compact state keeps too)."""
+        for k, net in self.nets.items():
+            net.load_state_dict(state["nets"][k])
+        self.step, self.images_seen, self.schedule_images = (
+            state["step"],
+            state["images_seen"],
+            state["schedule_images"],
+        )
+        self.train_seconds, self.runs = state["train_seconds"], list(state.get("runs", []))
+        if self.schedule_images is not None:
+            self.fitter = None  # the schedule was fixed by the run that began it
+
+    def restart(self) -> None:
+        """After loading a compact state (no optimiser moments, no pools): the discriminators train alone
+        first (their fresh Adam settles and the pools fill), then the generators' lr climbs back."""
+        self.d_warmup = self.config.restart_d_steps
+        self.restarted_at = self.step
 
     def save(self) -> None:
         if not self.dist.main:
             return
         with atomic_path(self.run_dir / "state.pt", overwrite=True) as tmp:
             torch.save(self.state_dict(), tmp)
+        if self.save_compact is not None:
+            write_compact(self.state_dict(), self.save_compact)
+
+    @property
+    def complete(self) -> bool:
+        return self.schedule_images is not None and self.images_seen >= self.schedule_images
 
     # ------------------------------------------------------------------------------------------ steps
 
-    def train_step(self) -> dict[str, torch.Tensor]:
-        """One iteration of the paper's alternating updates; returns the losses as 0-d tensors on the device
-        (reading one waits for the GPU, so only the log steps do)."""
-        c, nets, fwd = self.config, self.nets, self.fwd
-        idx_a, idx_b = self.sampler.indices(self.step)
-        real_a = _to_float(self.sampler.batch_of(self.data_a, idx_a, self.step, 0), self.device, self.channels_last)
-        real_b = _to_float(self.sampler.batch_of(self.data_b, idx_b, self.step, 1), self.device, self.channels_last)
+    def _batches(self, seen: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """This process's real A and B images for the step after `seen` images, floats on the device."""
+        positions = self.sampler.positions(seen)
+        out = []
+        for side, (domain, idx) in enumerate(zip(self.domains, self.sampler.indices(positions))):
+            crops = self.sampler.crops(positions, side, domain.heights[idx], domain.widths[idx])
+            out.append(_to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
+        return out[0], out[1]
 
-        # 1. Generators. D's parameters need no gradients here.
-        for name in ("D_A", "D_B"):
-            nets[name].requires_grad_(False)
-        with self._autocast():
-            fake_b = fwd["G_A"](real_a)  # G(x)
-            rec_a = fwd["G_B"](fake_b)  # F(G(x))
-            fake_a = fwd["G_B"](real_b)  # F(y)
+    def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict, torch.Tensor, torch.Tensor]:
+        """Step 1: the generators' losses, one Adam step; returns (losses, fake_a, fake_b)."""
+        c, fwd, n = self.config, self.fwd, len(real_a)
+        for name in ("D_A", "D_B"):  # D's parameters need no gradients here
+            self.nets[name].requires_grad_(False)
+        with autocast(self.device, self.precision):
+            if c.identity > 0:
+                fake_b, idt_b = fwd["G_A"](torch.cat([real_a, real_b])).split(n)  # G(x), G(y)
+                fake_a, idt_a, rec_a = fwd["G_B"](torch.cat([real_b, real_a, fake_b])).split(n)  # F(y), F(x), F(G(x))
+            else:
+                fake_b = fwd["G_A"](real_a)
+                fake_a, rec_a = fwd["G_B"](torch.cat([real_b, fake_b])).split(n)
             rec_b = fwd["G_A"](fake_a)  # G(F(y))
             loss_g_a = gan_loss(self.d_for_g["D_A"](fake_b), True, c.gan_mode)
             loss_g_b = gan_loss(self.d_for_g["D_B"](fake_a), True, c.gan_mode)
             loss_cyc = c.lambda_cycle * (cycle_loss(rec_a, real_a) + cycle_loss(rec_b, real_b))
             loss_idt = torch.zeros((), device=self.device)
             if c.identity > 0:
-                loss_idt = (
-                    c.identity
-                    * c.lambda_cycle
-                    * (identity_loss(fwd["G_A"](real_b), real_b) + identity_loss(fwd["G_B"](real_a), real_a))
-                )
-        loss_g = loss_g_a + loss_g_b + loss_cyc + loss_idt
+                loss_idt = c.identity * c.lambda_cycle * (identity_loss(idt_b, real_b) + identity_loss(idt_a, real_a))
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        (loss_g_a + loss_g_b + loss_cyc + loss_idt).backward()
         self.opt_g.step()
-
-        # 2. Discriminators, on real images and on the pools of generated ones.
         for name in ("D_A", "D_B"):
-            nets[name].requires_grad_(True)
-        with self._autocast():
-            fake_b_old = self.pools["B"].query(fake_b.detach())
-            fake_a_old = self.pools["A"].query(fake_a.detach())
-            loss_d_a = 0.5 * (gan_loss(fwd["D_A"](real_b), True, c.gan_mode)
-                              + gan_loss(fwd["D_A"](fake_b_old), False, c.gan_mode))  # fmt: skip
-            loss_d_b = 0.5 * (gan_loss(fwd["D_B"](real_a), True, c.gan_mode)
-                              + gan_loss(fwd["D_B"](fake_a_old), False, c.gan_mode))  # fmt: skip
+            self.nets[name].requires_grad_(True)
+        return {"G_A": loss_g_a, "G_B": loss_g_b, "cycle": loss_cyc, "idt": loss_idt}, fake_a, fake_b
+
+    def discriminator_step(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor,
+                           fake_b: torch.Tensor) -> dict:  # fmt: skip
+        """Step 2: each D on real images and on its pool of generated ones, in one pass, one Adam step."""
+        c, n = self.config, len(real_a)
+        with autocast(self.device, self.precision):
+            old_b, old_a = self.pools["B"].query(fake_b.detach()), self.pools["A"].query(fake_a.detach())
+            real, fake = self.fwd["D_A"](torch.cat([real_b, old_b])).split(n)
+            loss_d_a = 0.5 * (gan_loss(real, True, c.gan_mode) + gan_loss(fake, False, c.gan_mode))
+            real, fake = self.fwd["D_B"](torch.cat([real_a, old_a])).split(n)
+            loss_d_b = 0.5 * (gan_loss(real, True, c.gan_mode) + gan_loss(fake, False, c.gan_mode))
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d_a + loss_d_b).backward()
         self.opt_d.step()
+        return {"D_A": loss_d_a, "D_B": loss_d_b}
 
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One iteration of the paper's alternating updates; returns the losses as 0-d tensors on the device
+        (reading one waits for the GPU, so only the log steps do)."""
+        real_a, real_b = self._batches(self.images_seen)
+        losses, fake_a, fake_b = self.generator_step(real_a, real_b)
+        losses |= self.discriminator_step(real_a, real_b, fake_a, fake_b)
         self.step += 1
-        self.images_seen += real_a.shape[0] * self.dist.world
-        losses = {"G_A": loss_g_a, "G_B": loss_g_b, "cycle": loss_cyc, "idt": loss_idt, "D_A": loss_d_a,
-                  "D_B": loss_d_b}  # fmt: skip
+        self.images_seen += self.images_per_step
         return {k: v.detach() for k, v in losses.items()}
 
+    def warm_up_discriminators(self) -> None:
+        """After a compact restart: the discriminators alone, on the images the next steps will see, their
+        lr climbing from 0; the generators only translate (and the schedule does not move)."""
+        total = self.d_warmup
+        for k in range(total):
+            for group in self.opt_d.param_groups:
+                group["lr"] = self.lr * lr_factor(self.images_seen, self.schedule_images) * (k + 1) / total
+            real_a, real_b = self._batches(self.images_seen + k * self.images_per_step)
+            with torch.no_grad(), autocast(self.device, self.precision):
+                fake_b, fake_a = self.fwd["G_A"](real_a), self.fwd["G_B"](real_b)
+            self.discriminator_step(real_a, real_b, fake_a, fake_b)
+            self.d_warmup -= 1
+
     def set_lr(self) -> float:
-        factor = lr_factor(self.step, self.total) if self.total else 1.0
-        for opt in (self.opt_g, self.opt_d):
+        factor = lr_factor(self.images_seen, self.schedule_images) if self.schedule_images else 1.0
+        ramp = restart_factor(None if self.restarted_at is None else self.step - self.restarted_at,
+                              self.config.restart_lr_ramp)  # fmt: skip
+        for opt, scale in ((self.opt_g, ramp), (self.opt_d, 1.0)):
             for group in opt.param_groups:
-                group["lr"] = self.config.lr * factor
-        return self.config.lr * factor
+                group["lr"] = self.lr * factor * scale
+        return self.lr * factor
 
     @torch.no_grad()
     def sample_grid(self) -> Image.Image:
         """Rows: A, G_A(A), G_B(G_A(A)), B, G_B(B), G_A(G_B(B)) for the fixed sample images."""
-        a = _to_float(self.samples[0], self.device, False)
-        b = _to_float(self.samples[1], self.device, False)
+        a = _to_float(self.samples[0].to(self.device), False)
+        b = _to_float(self.samples[1].to(self.device), False)
         g_a, g_b = self.nets["G_A"].eval(), self.nets["G_B"].eval()
-        with self._autocast():
+        with autocast(self.device, self.precision):
             rows = [a, g_a(a), g_b(g_a(a)), b, g_b(b), g_a(g_b(b))]
         g_a.train(), g_b.train()
         return image_grid(rows)
 
     # ------------------------------------------------------------------------------------------ loop
 
-    def run(self) -> Path:
-        """Train to the end of the schedule (or the budget); Ctrl-C saves and re-raises."""
+    def run(self, until: int | None = None) -> Path:
+        """Train to the end of the schedule, the time budget or `stop_after` (or, with `until`, to that many
+        images: a part of the schedule); Ctrl-C saves and re-raises."""
         from tqdm import tqdm
 
         c = self.config
-        started = self.created if self.step == 0 else time.perf_counter()
-        session_start_seconds = self.train_seconds
-        last_save = started
+        started = self.created
+        before = self.train_seconds
+        last_save = time.perf_counter()
+        self.runs.append({"started": _now(), "device": describe_device(self.device), "processes": self.dist.world,
+                          "images_at_start": self.images_seen, "images": 0, "seconds": 0.0})  # fmt: skip
         log = open(self.run_dir / "log.jsonl", "a") if self.dist.main else None
-        bar = tqdm(total=self.total, initial=self.step, unit="it", disable=self.quiet or not self.dist.main,
-                   dynamic_ncols=True)  # fmt: skip
-        window = (self.step, started)
+        bar = tqdm(total=self.schedule_images, initial=self.images_seen, unit="img", unit_scale=True,
+                   disable=self.quiet or not self.dist.main, dynamic_ncols=True)  # fmt: skip
+        window = (self.images_seen, time.perf_counter())
+        timed: tuple[int, float] | None = None  # (images, time) after the first step, for the estimate
         try:
-            while self.total is None or self.step < self.total:
+            if self.d_warmup:
+                self.warm_up_discriminators()
+            while not self.complete and (until is None or self.images_seen < until):
                 lr = self.set_lr()
                 try:
                     losses = self.train_step()
@@ -277,29 +374,36 @@ class Trainer:
                         f"(or --crop-size, --ngf)"
                     ) from None
                 now = time.perf_counter()
-                self.train_seconds = session_start_seconds + (now - started)
+                self.train_seconds = before + (now - started)
+                self._note_run(now - started)
                 if self.fitter is not None:
-                    self.total = self.fitter.update(self.step, self.train_seconds)
-                    if bar.total != self.total:
-                        bar.total = self.total
-                    if self.fitter.out_of_time(self.train_seconds):
-                        break
-                bar.update(1)
-                if self.step % c.log_every == 0 or self.step == self.total:
-                    losses = {k: v.item() for k, v in losses.items()}
-                    speed = (self.step - window[0]) * c.batch_size * self.dist.world / max(now - window[1], 1e-9)
-                    window = (self.step, now)
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()} | {"img/s": f"{speed:.1f}"})
-                    if log:
-                        record = {"step": self.step, "total": self.total, "lr": lr, **losses,
-                                  "images_per_s": round(speed, 2), "seconds": round(self.train_seconds, 1)}  # fmt: skip
-                        log.write(json.dumps(record) + "\n")
-                        log.flush()
+                    self.schedule_images = self.fitter.update(self.images_seen, now - started)
+                    bar.total = self.schedule_images
+                bar.update(self.images_per_step)
+                if timed is None:
+                    timed = (self.images_seen, now)
+                elif self.images_seen - timed[0] == ESTIMATE_AFTER * self.images_per_step and not bar.disable:
+                    self._estimate((self.images_seen - timed[0]) / (now - timed[1]), now - started, bar)
+                if self._log_due() and log:
+                    values = {k: v.item() for k, v in losses.items()}
+                    speed = (self.images_seen - window[0]) / max(now - window[1], 1e-9)
+                    window = (self.images_seen, now)
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()})
+                    record = {"step": self.step, "images": self.images_seen, "schedule_images": self.schedule_images,
+                              "lr": lr, **values, "images_per_s": round(speed, 2),
+                              "seconds": round(self.train_seconds, 1)}  # fmt: skip
+                    log.write(json.dumps(record) + "\n")
+                    log.flush()
                 if self.dist.main and c.sample_every and self.step % c.sample_every == 0:
                     self.save_samples()
                 if now - last_save >= c.save_every:
                     self.save()
                     last_save = now
+                if self.fitter is not None and self.fitter.out_of_time(now - started):
+                    self.schedule_images = self.images_seen  # the schedule as it ran
+                    break
+                if self.stop_after is not None and now - started >= self.stop_after:
+                    break
         except KeyboardInterrupt:
             self.save()
             raise
@@ -307,11 +411,40 @@ class Trainer:
             bar.close()
             if log:
                 log.close()
-        self.total = self.step  # the schedule as it ran (a budget may end it a step early)
         self.save()
         if self.dist.main and c.sample_every:
             self.save_samples()
         return self.run_dir
+
+    def _note_run(self, seconds: float) -> None:
+        run = self.runs[-1]
+        run.update(images=self.images_seen - run["images_at_start"], seconds=round(seconds, 1), ended=_now())
+        run["images_per_s"] = round(run["images"] / seconds, 2) if seconds else None
+
+    def _log_due(self) -> bool:
+        """Every `log_every` steps, at the end, and at steps 1, 2, 4, 8, ... before the first, so a short
+        run has a curve too."""
+        s = self.step
+        return s % self.config.log_every == 0 or self.complete or (s < self.config.log_every and s & (s - 1) == 0)
+
+    def _estimate(self, rate: float, elapsed: float, bar) -> None:
+        """Say, once the speed is known, what this run will buy against the schedule's aim."""
+        aim = self.aim_images()
+        limits = [t for t in (self.config.time_budget, self.stop_after) if t]
+        left = max(0.0, min(limits) - elapsed) if limits else None
+        if left is None:
+            rest = (self.schedule_images - self.images_seen) / rate
+            bar.write(f"note: {self.device.type} trains about {rate:.1f} images/s: the schedule's "
+                      f"{self.schedule_images:,} images take about {_duration(rest)} here")  # fmt: skip
+            return
+        reach = min(aim, self.images_seen + int(rate * left))
+        bar.write(f"note: {self.device.type} trains about {rate:.1f} images/s: this run will reach about "
+                  f"{reach:,} images, {100 * reach / aim:.2g}% of the {aim:,} the schedule aims at")  # fmt: skip
+        if reach < UNDERTRAINED * aim:
+            bar.write(
+                "warning: far below the schedule; the models will be marked undertrained (a GPU trains "
+                "100-1000x faster; `--resume` or `--continue` carries a schedule on across runs)"
+            )
 
     def close(self) -> None:
         """Leave the process group of a torchrun job."""
@@ -332,35 +465,44 @@ def image_grid(rows: list[torch.Tensor]) -> Image.Image:
     return Image.fromarray(grid.permute(1, 2, 0).cpu().numpy())
 
 
-def open_run(config: TrainConfig | None, resume: Path | None, init_from: Path | None,
-             quiet: bool = False) -> Trainer:  # fmt: skip
-    """A new run (from `config`), a resumed one (`resume`: the run folder), or a new run whose four
-    networks start from another run's weights (`init_from`)."""
-    if resume is not None:
-        state_path = Path(resume) / "state.pt"
-        if not state_path.is_file():
-            raise VidganError(f"nothing to resume in {resume}: no state.pt")
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
-        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet)
-        trainer.load_state_dict(state)
-        trainer.fitter = None if trainer.total else trainer.fitter
-        return trainer
-    assert config is not None
+def _new_run_dir(config: TrainConfig) -> Path:
     if not config.a or not config.b:
         raise VidganError("give both domains: --a FOLDER --b FOLDER")
     run_dir = Path(config.runs_dir) / config.name
     if (run_dir / "state.pt").exists():
         raise VidganError(f"run {run_dir} exists: continue it with --resume {run_dir}, or pick another --name")
-    trainer = Trainer(config, run_dir, quiet)
+    return run_dir
+
+
+def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: Path | None = None,
+             quiet: bool = False, stop_after: float | None = None, continue_from: Path | None = None,
+             overrides: dict | None = None) -> Trainer:  # fmt: skip
+    """A new run (from `config`), a resumed one (`resume`: the run folder, exactly where it stopped), one
+    continued from a compact state (`continue_from`, with `overrides` such as the data's folders), or a new
+    run whose four networks start from another run's weights (`init_from`)."""
+    if resume is not None:
+        state = load_run_state(resume)
+        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet, stop_after)
+        trainer.load_state_dict(state)
+        return trainer
+    if continue_from is not None:
+        state = read_compact(continue_from)
+        config = TrainConfig.from_dict(state["config"] | (overrides or {}))
+        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after)
+        trainer.load_progress(state)
+        trainer.restart()
+    else:
+        assert config is not None
+        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after)
+        if init_from is not None:
+            path = Path(init_from) / "state.pt" if Path(init_from).is_dir() else Path(init_from)
+            try:
+                nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
+                for k, net in trainer.nets.items():
+                    net.load_state_dict(nets[k])
+            except (OSError, KeyError, RuntimeError) as e:
+                raise VidganError(f"cannot start from {init_from}: {e}".splitlines()[0]) from None
     if trainer.dist.main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    if init_from is not None:
-        path = Path(init_from) / "state.pt" if Path(init_from).is_dir() else Path(init_from)
-        try:
-            nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
-            for k, net in trainer.nets.items():
-                net.load_state_dict(nets[k])
-        except (OSError, KeyError, RuntimeError) as e:
-            raise VidganError(f"cannot start from {init_from}: {e}".splitlines()[0]) from None
+        trainer.run_dir.mkdir(parents=True, exist_ok=True)
+        write_text(trainer.run_dir / "config.json", json.dumps(trainer.config.to_dict(), indent=2) + "\n")
     return trainer

@@ -12,9 +12,14 @@ import torch
 import torch.nn.functional as F
 
 
+def _wide(x: torch.Tensor) -> torch.Tensor:
+    """Losses in fp32 at least under autocast (bf16 activations); fp64 stays fp64."""
+    return x.to(torch.promote_types(x.dtype, torch.float32))
+
+
 def gan_loss(prediction: torch.Tensor, target_is_real: bool, mode: str = "lsgan") -> torch.Tensor:
     """The adversarial loss of a patch map of scores against an all-real or all-fake target."""
-    prediction = prediction.float()  # losses in fp32 under autocast
+    prediction = _wide(prediction)
     target = torch.ones_like(prediction) if target_is_real else torch.zeros_like(prediction)
     if mode == "lsgan":
         return F.mse_loss(prediction, target)
@@ -25,9 +30,9 @@ def gan_loss(prediction: torch.Tensor, target_is_real: bool, mode: str = "lsgan"
 
 def cycle_loss(reconstructed: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
     """Equation 2, one direction: ||F(G(x)) - x||_1 (mean over pixels)."""
-    return F.l1_loss(reconstructed.float(), original.float())
+    return F.l1_loss(_wide(reconstructed), _wide(original))
 
 
 def identity_loss(mapped: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
     """Section 5.2: ||G(y) - y||_1, which keeps colours when the input is already in the target domain."""
-    return F.l1_loss(mapped.float(), original.float())
+    return F.l1_loss(_wide(mapped), _wide(original))

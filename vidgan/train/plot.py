@@ -18,7 +18,9 @@ def plot_losses(run_dir: str | Path, out: str | Path | None = None, size: tuple[
     """One line per loss against the iteration, each scaled to its own maximum (the legend gives it)."""
     run_dir = Path(run_dir)
     log = run_dir / "log.jsonl"
-    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.is_file() else []
+    if not log.is_file():
+        raise VidganError(f"no training run at {run_dir} (no log.jsonl)")
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     if len(records) < 2:
         raise VidganError(f"{log} has fewer than two log lines: nothing to plot yet")
     w, h = size

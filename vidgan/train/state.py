@@ -1,0 +1,73 @@
+"""The compact training state: what a schedule needs to go on in another run, small enough to travel.
+
+A run's full state (state.pt: four fp32 networks, both Adam optimisers' moments, the image pools) is
+about 340 MB for the paper's networks and resumes exactly. The compact state keeps only the four networks
+and where the schedule stands, in a folder:
+
+    NAME.safetensors, REVERSE.safetensors   the generators, as exported models with their cards (int8,
+                                            per-channel: 11.4 MB each for the paper's generator)
+    discriminators.safetensors              D_A and D_B, int8 per-channel (2.8 MB each)
+    progress.json                           the recipe, images seen, the schedule, the runs so far
+
+`vidgan train --continue FOLDER` goes on from it. What is dropped is rebuilt by a warm restart: Adam's
+moments start afresh, so the discriminators first train alone for `restart_d_steps` steps (their moments
+settle and the image pools fill) and the generators' learning rate then climbs back over
+`restart_lr_ramp` steps. progress.json may name generator files elsewhere (relative to its folder), so a
+shipped model can be the state's generator without a second copy.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from vidgan.atomic import atomic_path, write_text
+from vidgan.checkpoints import dequantize, load_generator_file, quantize_int8, save_tensors
+from vidgan.errors import VidganError
+from vidgan.train.export import export_generators
+
+FORMAT = "vidgan compact training state"
+VERSION = 1
+DISCRIMINATORS = "discriminators.safetensors"
+PROGRESS = ("config", "step", "images_seen", "schedule_images", "aim_images", "train_seconds", "runs", "device")
+
+
+def write_compact(state: dict, folder: str | Path) -> list[Path]:
+    """Write a run's full state as a compact one into `folder`; returns the files written. The generators
+    are int8 where that keeps 38 dB to fp16 (as for any int8 export), else fp16."""
+    folder = Path(folder)
+    try:
+        generators, precision = export_generators(state, folder, "int8"), "int8"
+    except VidganError:
+        generators, precision = export_generators(state, folder, "fp16"), "fp16"
+    discriminators = {f"{net}.{key}": value for net in ("D_A", "D_B") for key, value in state["nets"][net].items()}
+    with atomic_path(folder / DISCRIMINATORS, overwrite=True) as tmp:
+        save_tensors(quantize_int8(discriminators), tmp, {"quantization": "int8-per-channel"})
+    progress = {"format": FORMAT, "version": VERSION, **{k: state[k] for k in PROGRESS},
+                "generators": {"G_A": generators[0].name, "G_B": generators[1].name},
+                "generator_precision": precision, "discriminators": DISCRIMINATORS}  # fmt: skip
+    write_text(folder / "progress.json", json.dumps(progress, indent=2) + "\n")
+    return [*generators, folder / DISCRIMINATORS, folder / "progress.json"]
+
+
+def read_compact(folder: str | Path) -> dict:
+    """A compact state as the trainer loads it: progress.json's fields and `nets` (float state dicts)."""
+    folder = Path(folder)
+    try:
+        progress = json.loads((folder / "progress.json").read_text())
+    except (OSError, ValueError) as e:
+        raise VidganError(f"{folder} is not a compact training state (progress.json: {e})") from None
+    if progress.get("format") != FORMAT or progress.get("version") != VERSION:
+        raise VidganError(f"{folder}/progress.json is not a version-{VERSION} compact training state")
+    nets = {net: load_generator_file(folder / name).generator.state_dict()
+            for net, name in progress["generators"].items()}  # fmt: skip
+    try:
+        tensors = dequantize(load_file(str(folder / progress["discriminators"])))
+    except (SafetensorError, OSError) as e:
+        raise VidganError(f"cannot read {folder / progress['discriminators']}: {e}") from None
+    for net in ("D_A", "D_B"):
+        nets[net] = {key.removeprefix(f"{net}."): value for key, value in tensors.items() if key.startswith(f"{net}.")}
+    return {**progress, "nets": nets}

@@ -124,3 +124,23 @@ def test_eval_of_an_empty_folder_leaves_no_folder(tmp_path):
                                        str(tmp_path / "empty"), "-o", str(tmp_path / "eval")])  # fmt: skip
     assert result.exit_code == 1 and "no images" in result.output
     assert not (tmp_path / "eval").exists()
+
+
+def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
+    """1 for an identity, far above for a checkerboard of one grey level (the mark of transposed
+    convolutions early in training), below for a blur, on smooth synthetic scenes."""
+    import cv2
+
+    from vidgan.metrics.quality import grid_ratio
+
+    rng = np.random.default_rng(0)
+    scenes = torch.from_numpy(np.stack([cv2.resize(rng.integers(40, 220, (6, 6, 3), dtype=np.uint8), (128, 128),
+                                                   interpolation=cv2.INTER_CUBIC) for _ in range(4)]))  # fmt: skip
+    scenes = scenes.permute(0, 3, 1, 2).contiguous()
+    y, x = np.mgrid[0:128, 0:128]
+    checker = torch.from_numpy(((x + y) % 2 * 2 - 1).astype(np.int16))
+    gridded = (scenes.short() + checker).clamp(0, 255).to(torch.uint8)
+    blurred = torch.from_numpy(np.stack([cv2.GaussianBlur(s.permute(1, 2, 0).numpy(), (5, 5), 1.5) for s in scenes]))
+    assert grid_ratio(scenes, scenes) == pytest.approx(1.0)
+    assert grid_ratio(scenes, gridded) > 10
+    assert grid_ratio(scenes, blurred.permute(0, 3, 1, 2)) < 1

@@ -155,15 +155,15 @@ def main() -> None:
 )
 @click.option(
     "--crf",
-    type=click.IntRange(0, 63),
+    type=click.FloatRange(0, 63),
     default=None,
-    help="Constant quality, lower is better (defaults: h264 23, hevc 28, vp9 32, av1 35).",
+    help="Constant quality, lower is better (defaults: h264 21.5, hevc 28, vp9 32, av1 35).",
 )
 @click.option(
     "--preset",
     default=None,
-    help="Encoder speed: x264/x265 names (ultrafast..veryslow, default medium); vp9 cpu-used 0-8 "
-    "(default 4); av1 0-13 (default 8).",
+    help="Encoder speed: x264/x265 names (ultrafast..veryslow; default veryfast for h264, medium for hevc); "
+    "vp9 cpu-used 0-8 (default 4); av1 0-13 (default 8).",
 )
 @click.option(
     "--smooth",
@@ -188,7 +188,7 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices; errors still print.")
 @_friendly
 def translate(input_path: Path, output: Path | None, model: str, recursive: bool, device: str, precision: str,
-              batch_size: int, compile_: bool, size: int | None, output_size: str, codec: str | None, crf: int | None,
+              batch_size: int, compile_: bool, size: int | None, output_size: str, codec: str | None, crf: float | None,
               preset: str | None, smooth: str, smooth_strength: float, compare: bool, start: float | None,
               duration: float | None, overwrite: bool, keep_partial: bool, quiet: bool) -> None:  # fmt: skip
     """Translate a video, an image, or every video and image in a folder.
@@ -437,14 +437,40 @@ _CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_la
     help="Weights' format; int8 is per-channel quantised and refused if it strays over 38 dB PSNR from fp16.",
 )
 @click.option("--max-shard-size", default=None, help="Split files larger than this (e.g. 10MB).")
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Write a compact training state instead (int8 generators with cards, discriminators, progress), "
+    "which `vidgan train --continue` goes on from; -o is then required.",
+)
 @_friendly
-def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: str | None) -> None:
+def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: str | None, compact: bool) -> None:
     """Write a run's generators (A to B, B to A) as safetensors with their model cards."""
-    from vidgan.train.export import export_run, parse_size
+    from vidgan.train.export import export_run, load_run_state, parse_size
+    from vidgan.train.state import write_compact
 
-    shard = parse_size(max_shard_size) if max_shard_size else None
-    for path in export_run(run_dir, output, precision, shard):
+    if compact:
+        if output is None:
+            raise click.UsageError("--compact needs -o FOLDER")
+        paths = write_compact(load_run_state(run_dir), output)
+    else:
+        paths = export_run(run_dir, output, precision, parse_size(max_shard_size) if max_shard_size else None)
+    for path in paths:
         click.echo(f"exported {path}")
+
+
+@main.command()
+@click.argument("folder", type=_FOLDER)
+@click.option("-o", "--output", type=_FILE, required=True, help="The zip to write (e.g. horse2zebra.zip).")
+@click.option("--format", "fmt", type=click.Choice(["webp", "jpeg"]), default="webp", show_default=True)
+@click.option("--quality", type=click.IntRange(1, 100), default=60, show_default=True, help="Encoder quality.")
+@_friendly
+def pack(folder: Path, output: Path, fmt: str, quality: int) -> None:
+    """Pack every image under FOLDER into one small zip, to carry training data to another machine
+    (horse2zebra: 107 MB of JPEGs in 28.5 MiB at 31.4 dB). Unpack it with `python -m zipfile -e FILE DIR`."""
+    from vidgan.train.pack import pack as run
+
+    run(folder, output, fmt, quality, log=click.echo)
 
 
 @main.command("train-judge")
@@ -591,18 +617,27 @@ def plot_losses(run_dir: Path, output: Path | None) -> None:
 @main.command("bench-train")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True, help="Batch of the fast setting.")
-@click.option("--compile/--no-compile", default=False, show_default=True, help="torch.compile in the fast setting.")
+@click.option(
+    "--compile/--no-compile",
+    default=None,
+    help="Also time the fast setting compiled (and with CUDA graphs on CUDA).  [default: on CUDA only]",
+)
 @click.option("--steps", type=click.IntRange(1), default=20, show_default=True, help="Timed iterations per setting.")
 @click.option("--warmup", type=click.IntRange(1), default=3, show_default=True, help="Untimed iterations first.")
 @click.option("--crop", type=click.IntRange(32), default=256, show_default=True, help="Training crop size.")
 @_friendly
-def bench_train(device: str, batch_size: int, compile: bool, steps: int, warmup: int, crop: int) -> None:
-    """Training images/s and TFLOP/s of the paper's setting (fp32, batch 1, eager) and the fast one."""
+def bench_train(device: str, batch_size: int, compile: bool | None, steps: int, warmup: int, crop: int) -> None:
+    """Training images/s and TFLOP/s of the paper's setting (fp32, batch 1, eager) and the fast ones, with
+    their warm-up (compilation) timed apart."""
     from vidgan.bench.train import markdown_table, run_train_benchmark
     from vidgan.runtime import describe_device, pick_device
 
-    rows = run_train_benchmark(device, batch_size, compile, steps, warmup, crop, log=lambda m: click.echo(m, err=True))
-    click.echo(markdown_table(rows, describe_device(pick_device(device))))
+    chosen = pick_device(device)
+    compile = chosen.type == "cuda" if compile is None else compile
+    rows = run_train_benchmark(
+        chosen.type, batch_size, compile, steps, warmup, crop, log=lambda m: click.echo(m, err=True)
+    )
+    click.echo(markdown_table(rows, describe_device(chosen)))
 
 
 def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
@@ -623,9 +658,10 @@ def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
 @click.option(
     "--precision",
     "precisions",
-    default="fp32,bf16",
+    default="auto",
     show_default=True,
-    help="Precisions to time, comma-separated (fp32, bf16, fp16).",
+    help="Precisions to time, comma-separated (fp32, bf16, fp16); auto: fp32, and bf16 where the device has it "
+    "(a CPU without bf16 instructions runs bf16 hundreds of times slower).",
 )
 @click.option("--frames", type=click.IntRange(4), default=16, show_default=True, help="Frames per clip.")
 @_batch_size_option
@@ -639,17 +675,59 @@ def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
     help="Working resolution, as for translate.",
 )
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (as translate --compile).")
+@click.option(
+    "--clip",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A real clip, scaled to each size, timed beside the noise clip (e.g. samples/horse.mp4).",
+)
+@click.option("--preset", default=None, help="x264 preset of the outputs (default: translate's).")
+@click.option(
+    "--presets",
+    default=None,
+    help="Also compare these x264 presets at equal quality on --clip at the last size (e.g. medium,faster,veryfast).",
+)
+@click.option(
+    "--against",
+    type=_FOLDER,
+    help="Only time the video plumbing, here and in this other vidgan source tree (e.g. `git worktree add "
+    "/tmp/prev HEAD~1`), on the same clips.",
+)
 @_friendly
 def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: str, working: int | None,
-          compile_: bool) -> None:  # fmt: skip
+          compile_: bool, clip: Path | None, preset: str | None, presets: str | None,
+          against: Path | None) -> None:  # fmt: skip
     """Time vidgan translate against a sequential fp32 batch-1 loop, the generator alone and decode+encode
     alone, all in this run, and print a Markdown table."""
-    from vidgan.bench.translate import markdown_table, run_benchmark
-    from vidgan.runtime import describe_device, pick_device
+    import tempfile
 
-    rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working, compile_,
-                         log=lambda m: click.echo(m, err=True))  # fmt: skip
-    click.echo(markdown_table(rows, describe_device(pick_device(device))))
+    from vidgan.bench.translate import (
+        against_table,
+        bench_clips,
+        markdown_table,
+        plumbing_against,
+        preset_table,
+        run_benchmark,  # fmt: skip
+        run_preset_benchmark,
+    )
+    from vidgan.runtime import describe_device, pick_device, pick_precision
+
+    if presets and clip is None:
+        raise click.UsageError("--presets compares on a real clip: give --clip")
+    log = lambda m: click.echo(m, err=True)  # noqa: E731
+    if precisions == "auto":
+        precisions = ",".join(dict.fromkeys(["fp32", pick_precision(pick_device(device))]))
+    if against is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            click.echo(against_table(plumbing_against(against, bench_clips(Path(tmp), sizes, frames, clip), log=log),
+                                     against))  # fmt: skip
+        return
+    encode = EncodeSettings(preset=preset)
+    rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working, compile_, clip, encode,
+                         log=log)  # fmt: skip
+    click.echo(markdown_table(rows, describe_device(pick_device(device)), encode))
+    if presets:
+        table = run_preset_benchmark(clip, sizes[-1], presets.split(","), frames, log=log)
+        click.echo("\n" + preset_table(table, clip.name, sizes[-1]))
 
 
 @main.command("bench-smooth")

@@ -6,8 +6,9 @@
    (the floor: as close as two samples of B get). Not comparable with published FID values;
 3. cycle reconstruction L1 (pixels in [-1, 1]) and PSNR of F(G(a)) to a, when the reverse model is given;
 4. texture and layout: the high-pass energy of G(a) over that of a (a zebra model adds stripes, an
-   identity-like one stays near 1) and the correlation of heavily blurred grey G(a) and a (the scene kept;
-   a broken or random model loses it);
+   identity-like one stays near 1), the correlation of heavily blurred grey G(a) and a (the scene kept;
+   a broken or random model loses it), and the grid ratio (checkerboard artefacts of the transposed
+   convolutions over flat regions: near 1 for none);
 5. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
 6. a contact sheet PNG of inputs and outputs.
 """
@@ -38,6 +39,7 @@ EVAL_SIZE = 256  # the scale the models are trained and published at
 HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves
 HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, letterboxing)
 SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
+GRID_FLAT = 3.0  # grey levels of local detail (RMS) under which a region counts as flat (sky, sand, walls)
 
 
 def _grey(images: torch.Tensor) -> list[np.ndarray]:
@@ -59,6 +61,39 @@ def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = 
         return total / len(images)
 
     return energy(translated) / energy(source)
+
+
+def _grid_share(detail: np.ndarray, mask: np.ndarray) -> float:
+    """The share of the masked detail's spectral energy at the periods of the generator's two stride-2
+    upsamplings (2 and 4 px, along either axis and both), 3x3 bins round each."""
+    power = np.abs(np.fft.fft2(detail * mask)) ** 2
+    h, w = power.shape
+    hits = np.zeros_like(power, dtype=bool)
+    for fy in (0, h // 4, h // 2, 3 * h // 4):
+        for fx in (0, w // 4, w // 2, 3 * w // 4):
+            if fy or fx:
+                hits[np.ix_([(fy + d) % h for d in (-1, 0, 1)], [(fx + d) % w for d in (-1, 0, 1)])] = True
+    return float(power[hits].sum() / max(power.sum(), 1e-12))
+
+
+def grid_ratio(source: torch.Tensor, translated: torch.Tensor) -> float:
+    """Checkerboard artefacts (Odena et al. 2016): in the flat regions of the sources (local detail under
+    GRID_FLAT grey levels), the share of the translation's fine detail at the transposed convolutions' periods
+    (2 and 4 px) over the same share of the source's; uint8 (N, 3, H, W) each. Near 1 where the generator adds
+    no grid, well above it where it lays one over sky, sand or grass."""
+
+    def detail(luma: np.ndarray) -> np.ndarray:
+        return luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA)
+
+    out, ref = [], []
+    for a, b in zip(_grey(source), _grey(translated), strict=True):
+        local = np.sqrt(cv2.GaussianBlur(detail(a) ** 2, (0, 0), 4.0))
+        flat = (local < GRID_FLAT / 255).astype(np.float32)
+        if flat.mean() < 0.05:
+            continue  # no flat region to look at
+        out.append(_grid_share(detail(b), flat))
+        ref.append(_grid_share(detail(a), flat))
+    return float(np.mean(out) / max(np.mean(ref), 1e-12)) if out else float("nan")
 
 
 def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[float]:
@@ -135,6 +170,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     scene = scene_correlation(real_a, fake_b)
     report["texture"] = {
         "high_pass_ratio": high_pass_ratio(real_a, fake_b),
+        "grid_ratio": grid_ratio(real_a, fake_b),
         "scene_correlation_mean": float(np.mean(scene)),
         "scene_correlation_min": min(scene),
     }
@@ -178,6 +214,9 @@ def markdown(r: dict) -> str:
         f"- texture: high-pass energy of G(a) / a {t['high_pass_ratio']:.2f} (centre {HIGH_PASS_CROP} px, "
         f"detail under a {HIGH_PASS_SIGMA:g}-px Gaussian); scene kept: blurred grey correlation "
         f"{t['scene_correlation_mean']:.3f} mean, {t['scene_correlation_min']:.3f} min",
+        "",
+        f"- grid (checkerboard) in flat regions: {t['grid_ratio']:.2f} of the sources' energy at the 2 and 4 px "
+        f"periods of the generator's upsampling (near 1: no grid)",
     ]
     if "cycle" in r:
         lines += [

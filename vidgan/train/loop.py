@@ -179,8 +179,9 @@ class Trainer:
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.fwd = {k: DDP(v, device_ids=ids) for k, v in self.nets.items()}
-        compile = (lambda m: torch.compile(m, mode=None if c.compile_mode == "default" else c.compile_mode)
-                   ) if c.compile else (lambda m: m)  # fmt: skip
+        # Static shapes: each network meets one or two batch shapes (the merged passes), each compiled once.
+        mode = None if c.compile_mode == "default" else c.compile_mode
+        compile = (lambda m: torch.compile(m, mode=mode, dynamic=False)) if c.compile else (lambda m: m)
         if c.compile:
             use_compile_cache()
         self.fwd = {k: compile(v) for k, v in self.fwd.items()}

@@ -309,6 +309,8 @@ def test_cli_train_export_translate(tmp_path, inverted_pair, user_folder, monkey
     assert (run / "state.pt").is_file() and (run / "samples" / "step_0000002.png").is_file()
     steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3]  # the first steps are logged too (a short run has a curve), and the end
+    plotted = CliRunner().invoke(main, ["plot-losses", str(run)])
+    assert plotted.exit_code == 0 and (run / "losses.png").is_file()
     assert find_model("cat2dog") == user_folder / "cat2dog.safetensors"
     assert load_model("dog2cat").generator.config.ngf == 8
     state = torch.load(run / "state.pt", weights_only=True)

@@ -114,16 +114,15 @@ def translate_clip(src: Path, dst: Path, translator: FrameTranslator, options: T
         writer = VideoWriter(tmp, fmt, codec, options.encode, info, frame_size, span, result.notices)
         decode = Decode(info, (work_w, work_h), span, (out_w, out_h) if options.compare else None, result,
                         options.keep_partial)  # fmt: skip
-        on_device: list[Stage] = [Translate(translator, batch_size, crop, progress)]
-        groups: list[list[Stage]] = [on_device, [Encode(writer, result, progress, options.compare)]]
-        if options.smooth.active:
-            backend = smooth_backend or ("torch" if translator.cuda else "opencv")
-            groups.insert(0, [Link(options.smooth)])
-            if backend == "torch":
-                on_device.append(Smooth(options.smooth, backend))
-            else:
-                groups.insert(-1, [Smooth(options.smooth, backend)])
-        on_device.append(Download())
+        # The stages in the order a frame meets them, grouped by thread (the module docstring's picture).
+        smooth = options.smooth if options.smooth.active else None
+        backend = smooth_backend or ("torch" if translator.cuda else "opencv")
+        groups: list[list[Stage]] = [[Link(smooth)]] if smooth else []
+        groups.append([Translate(translator, batch_size, crop, progress),
+                       *([Smooth(smooth, backend)] if smooth and backend == "torch" else []), Download()])  # fmt: skip
+        if smooth and backend == "opencv":
+            groups.append([Smooth(smooth, backend)])
+        groups.append([Encode(writer, result, progress, options.compare)])
         try:
             run_stages(decode, groups, queue_size=2 * batch_size)
         except BaseException:

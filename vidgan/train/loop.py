@@ -240,10 +240,11 @@ class Trainer:
     def save(self) -> None:
         if not self.dist.main:
             return
+        state = self.state_dict()
         with atomic_path(self.run_dir / "state.pt", overwrite=True) as tmp:
-            torch.save(self.state_dict(), tmp)
+            torch.save(state, tmp)
         if self.save_compact is not None:
-            write_compact(self.state_dict(), self.save_compact)
+            write_compact(state, self.save_compact)
 
     @property
     def complete(self) -> bool:
@@ -488,7 +489,8 @@ def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: 
         return trainer
     if continue_from is not None:
         state = read_compact(continue_from)
-        config = TrainConfig.from_dict(state["config"] | (overrides or {}))
+        # Where the runs go is this machine's business, not the state's (it may come from another machine).
+        config = TrainConfig.from_dict(state["config"] | {"runs_dir": TrainConfig.runs_dir} | (overrides or {}))
         trainer = Trainer(config, _new_run_dir(config), quiet, stop_after)
         trainer.load_progress(state)
         trainer.restart()

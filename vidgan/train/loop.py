@@ -363,6 +363,7 @@ class Trainer:
                    disable=self.quiet or not self.dist.main, dynamic_ncols=True)  # fmt: skip
         window = (self.images_seen, time.perf_counter())
         timed: tuple[int, float] | None = None  # (images, time) after the first step, for the estimate
+        estimated = False
         try:
             if self.d_warmup:
                 self.warm_up_discriminators()
@@ -386,6 +387,7 @@ class Trainer:
                     timed = (self.images_seen, now)
                 elif self.images_seen - timed[0] == ESTIMATE_AFTER * self.images_per_step and not bar.disable:
                     self._estimate((self.images_seen - timed[0]) / (now - timed[1]), now - started, bar)
+                    estimated = True
                 if self._log_due() and log:
                     values = {k: v.item() for k, v in losses.items()}
                     speed = (self.images_seen - window[0]) / max(now - window[1], 1e-9)
@@ -406,6 +408,10 @@ class Trainer:
                     break
                 if self.stop_after is not None and now - started >= self.stop_after:
                     break
+            if not estimated and not bar.disable and self.runs[-1]["seconds"]:
+                # A run over before its speed was timed apart from the first step (a slow device, a short
+                # budget) still says what it bought, from its overall rate.
+                self._estimate(self.runs[-1]["images"] / self.runs[-1]["seconds"], self.runs[-1]["seconds"], bar)
         except KeyboardInterrupt:
             self.save()
             raise

@@ -143,12 +143,13 @@ def textured(width: int, height: int, seed: int = 0) -> np.ndarray:
 
 
 def make_shift_clip(path: Path, width: int = 128, height: int = 96, frames: int = 10, dx: int = 2,
-                    cut_at: int | None = None) -> Path:  # fmt: skip
-    """One texture panning `dx` pixels per frame; from `cut_at` on, a different texture (a scene cut)."""
+                    cut_at: int | None = None, options: dict[str, str] | None = None) -> Path:  # fmt: skip
+    """One texture panning `dx` pixels per frame; from `cut_at` on, a different texture (a scene cut).
+    `options` add to the encoder's."""
     scene = textured(width + dx * frames, height, 0)
     other = textured(width + dx * frames, height, 1)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
+        stream = container.add_stream("libx264", rate=10, options={"crf": "0", **(options or {})})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for i in range(frames):
             source = other if cut_at is not None and i >= cut_at else scene
@@ -205,3 +206,33 @@ def inverter_config(a: Path, b: Path, runs: Path, **overrides):
                   n_blocks=2, ndf=8, identity=0.0, iterations=200, sample_every=0, save_every=1e9, seed=0)  # fmt: skip
     values.update(overrides)
     return TrainConfig(**values)
+
+
+class DiesOnce(nn.Module):
+    """Inverts; but the first process to run it writes its pid to `marker` and waits there, to be killed
+    (a worker lost in the middle of a task). A task run again finds the marker and translates."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import os
+        import time
+
+        if not os.path.exists(self.marker):
+            with open(self.marker + ".tmp", "w") as f:
+                f.write(str(os.getpid()))
+            os.replace(self.marker + ".tmp", self.marker)
+            time.sleep(120)
+        return -x
+
+
+class SlowInvert(nn.Module):
+    """Inverts, a quarter of a second per frame: a run long enough to interrupt."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import time
+
+        time.sleep(0.25 * x.shape[0])
+        return -x

@@ -13,7 +13,7 @@ from vidgan.api import translate
 from vidgan.cli import main
 from vidgan.metrics import psnr
 from vidgan.metrics.temporal import frames_of, ssim, temporal_report, warping_error
-from vidgan.pipeline.jobs import translate_clip
+from vidgan.pipeline.clip import translate_clip
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.temporal import MotionEstimator, Smoother, SmoothingConfig, grey, is_cut
 from vidgan.video.formats import EncodeSettings
@@ -157,7 +157,7 @@ def test_gpu_route_of_the_pipeline_writes_what_the_cpu_route_writes(tmp_path):
                                smooth=SmoothingConfig("flow"))  # fmt: skip
     for backend in ("opencv", "torch"):
         translator = FrameTranslator(Flicker(seed=3), torch.device("cpu"))
-        translate_clip(clip, tmp_path / f"{backend}.mp4", translator, options, smooth_backend=backend)
+        translate_clip(clip, tmp_path / f"{backend}.mp4", translator, options, backend=backend)
     (a, t_a), (b, t_b) = read_video(tmp_path / "opencv.mp4"), read_video(tmp_path / "torch.mp4")
     assert t_a == t_b == read_video(clip)[1]
     assert np.abs(np.stack(a).astype(int) - np.stack(b)).mean() < 0.5

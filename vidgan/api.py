@@ -8,12 +8,15 @@ from pathlib import Path
 from torch import nn
 
 from vidgan.checkpoints import LoadedModel
+from vidgan.cluster import RayOptions, translate_on_ray
 from vidgan.errors import VidganError
 from vidgan.models import load_model
+from vidgan.pipeline.clip import TranslateOptions
 from vidgan.pipeline.jobs import (
-    TranslateOptions,
+    checked_folder_jobs,
     default_output,
     make_translator,
+    output_folders,
     translate_folder,
     translate_path,
 )
@@ -38,8 +41,10 @@ def translate(
     model: str | nn.Module = "horse2zebra",
     options: TranslateOptions | None = None,
     recursive: bool = False,
+    ray: RayOptions | None = None,
 ) -> list[Result]:
-    """Translate a clip, an image, or every clip and image in a folder.
+    """Translate a clip, an image, or every clip and image in a folder; with `ray`, as tasks on a Ray
+    cluster (vidgan/cluster.py).
 
     `model` is a `--model` spec or any module mapping (N, 3, H, W) in [-1, 1] to the same. For a file,
     `dst` defaults to `NAME_MODEL.EXT` in the current folder; for a folder, to `FOLDER_MODEL` beside it.
@@ -49,12 +54,24 @@ def translate(
     if not src.exists():
         raise VidganError(f"input not found: {src}")
     loaded = _resolve(model)
-    translator = make_translator(loaded.generator, options)
     if src.is_dir():
         out_dir = Path(dst) if dst else src.with_name(f"{src.name}_{loaded.name}")
-        results = translate_folder(src, out_dir, translator, options, recursive)
+        if ray is not None:
+            jobs = checked_folder_jobs(src, out_dir, recursive)
+            with output_folders(out_dir, jobs):
+                results = translate_on_ray(jobs, loaded, options, ray)
+        else:
+            translator = make_translator(loaded.generator, options)
+            results = translate_folder(src, out_dir, translator, options, recursive, loaded.name)
     else:
-        results = [translate_path(src, Path(dst) if dst else default_output(src, loaded.name), translator, options)]
+        dst = Path(dst) if dst else default_output(src, loaded.name)
+        if ray is not None:
+            results = translate_on_ray([(src, dst)], loaded, options, ray)
+            if results[0].error:
+                raise VidganError(results[0].error)
+        else:
+            translator = make_translator(loaded.generator, options)
+            results = [translate_path(src, dst, translator, options, model=loaded.name)]
     for result in results:
         result.notices[:0] = loaded.notices
     return results

@@ -43,3 +43,9 @@ def write_text(target: str | os.PathLike, text: str) -> Path:
     with atomic_path(target, overwrite=True) as tmp:
         tmp.write_text(text)
     return Path(target)
+
+
+def leftover_temporaries(target: str | os.PathLike) -> list[Path]:
+    """Temporary files of `target` that a killed process could not delete (`atomic_path`'s names)."""
+    target = Path(target)
+    return sorted(target.parent.glob(f".{target.stem}.{'[0-9a-f]' * 8}.tmp{target.suffix}"))

@@ -12,6 +12,7 @@ import click
 from vidgan.errors import VidganError
 from vidgan.runtime import DEVICES, PRECISIONS
 from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
+from vidgan.upsample import DEFAULT_METHOD, METHODS
 from vidgan.video.formats import ENCODERS, EncodeSettings
 
 
@@ -56,12 +57,12 @@ def _parse_size(ctx, param, value: str) -> int | None:
 
 
 def _parse_time(ctx, param, value: str | None) -> float | None:
-    """Seconds as `12.5`, `1:02.5` or `0:01:02.5`."""
+    """Seconds as `12.5`, `12.5s`, `1:02.5` or `0:01:02.5`."""
     if value is None:
         return None
     try:
         seconds = 0.0
-        for part in value.split(":"):
+        for part in value.removesuffix("s").split(":"):
             seconds = seconds * 60 + float(part)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a time: use seconds (12.5) or [h:]m:s (1:02.5)") from None
@@ -151,6 +152,14 @@ def main() -> None:
     help="input: scale the result back to the input's size; working: keep the working resolution.",
 )
 @click.option(
+    "--upsample",
+    type=click.Choice(METHODS),
+    default=DEFAULT_METHOD,
+    show_default=True,
+    help="How the result reaches an output larger than the working size: detail (the input's fine detail "
+    "where the translation left the content alone), guided (a guided filter), resize (plain bicubic).",
+)
+@click.option(
     "--codec", type=click.Choice(list(ENCODERS)), default=None, help="Video codec. Default: h264 (vp9 for .webm)."
 )
 @click.option(
@@ -185,17 +194,42 @@ def main() -> None:
     help="An input that is cut short or breaks: keep the output up to the break, with its sound (the exit "
     "status still says so).",
 )
+@click.option(
+    "--segment",
+    default=None,
+    callback=_parse_time,
+    help="Translate each clip in segments of about this long (60s, 1:30), cut at keyframes and joined at the "
+    "end: a rerun resumes at the first missing segment.",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Run as Ray tasks, one per clip or segment: alone, on a Ray instance started on this machine; auto "
+    "or ray://HEAD:10001, on a running cluster, whose workers must see the output path "
+    "(pip install 'vidgan[ray]'). Clips over 5 minutes go in 60 s segments unless --segment says otherwise.",
+)
+@click.option("--ray-gpus", type=click.FloatRange(0), default=None,
+              help="GPUs per Ray task.  [default: 1 where the cluster has GPUs, else 0]")  # fmt: skip
+@click.option("--ray-cpus", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="CPUs per Ray task (on a CPU, the torch threads it uses).")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices; errors still print.")
 @_friendly
 def translate(input_path: Path, output: Path | None, model: str, recursive: bool, device: str, precision: str,
-              batch_size: int, compile_: bool, size: int | None, output_size: str, codec: str | None, crf: float | None,
-              preset: str | None, smooth: str, smooth_strength: float, compare: bool, start: float | None,
-              duration: float | None, overwrite: bool, keep_partial: bool, quiet: bool) -> None:  # fmt: skip
+              batch_size: int, compile_: bool, size: int | None, output_size: str, upsample: str, codec: str | None,
+              crf: float | None, preset: str | None, smooth: str, smooth_strength: float, compare: bool,
+              start: float | None, duration: float | None, overwrite: bool, keep_partial: bool,
+              segment: float | None, ray_address: str | None, ray_gpus: float | None, ray_cpus: float,
+              quiet: bool) -> None:  # fmt: skip
     """Translate a video, an image, or every video and image in a folder.
 
     \b
       vidgan translate horse.mp4 --model horse2zebra
       vidgan translate clips/ -o zebras/ -r
+      vidgan translate clips/ -o zebras/ -r --ray          # as Ray tasks
     In a folder, outputs that exist are skipped (a rerun resumes) and a broken clip does not stop the
     others; the exit status is non-zero if any clip failed.
 
@@ -203,17 +237,24 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     a smaller --size, or a part of the clip (--start/--duration) is much faster.
     """
     from vidgan.api import translate as run
-    from vidgan.pipeline.jobs import TranslateOptions
+    from vidgan.pipeline.clip import TranslateOptions
 
     options = TranslateOptions(
-        size=size, output_size=output_size, batch_size=batch_size, device=device, compile=compile_,
+        size=size, output_size=output_size, upsample=upsample, batch_size=batch_size, device=device, compile=compile_,
         precision=precision, encode=EncodeSettings(codec, crf, preset), compare=compare,
         smooth=SmoothingConfig(smooth, smooth_strength),
-        start=start, duration=duration, overwrite=overwrite, keep_partial=keep_partial, quiet=quiet,
+        start=start, duration=duration, overwrite=overwrite, keep_partial=keep_partial, segment=segment, quiet=quiet,
     )  # fmt: skip
     if options.duration == 0:
         raise click.BadParameter("must be more than 0", param_hint="--duration")
-    results = run(input_path, output, model, options, recursive)
+    if options.segment == 0:
+        raise click.BadParameter("must be more than 0", param_hint="--segment")
+    ray = None
+    if ray_address is not None:
+        from vidgan.cluster import RayOptions
+
+        ray = RayOptions(ray_address, ray_gpus, ray_cpus)
+    results = run(input_path, output, model, options, recursive, ray)
     if input_path.is_dir():  # notices were written as each file finished
         _print_table(results)
         failed = [r for r in results if r.error or r.partial]
@@ -748,6 +789,48 @@ def bench_smooth(jobs: tuple[str, ...], duration: float | None, smooth_strength:
         pairs.append((Path(clip), model))
     rows, costs = run_smoothing_benchmark(pairs, duration, smooth_strength, log=lambda m: click.echo(m, err=True))
     click.echo(markdown_table(rows, costs, smooth_strength))
+
+
+@main.command("bench-upsample")
+@click.argument("clips", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-m", "--model", default="horse2zebra", show_default=True, help="The model that translates.")
+@click.option(
+    "--images",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of images (e.g. testA), upscaled 4x.",
+)
+@click.option("--judge", default="horse-vs-zebra", show_default=True, help="Judge for the images' score.")
+@click.option("--frames", type=click.IntRange(1), default=6, show_default=True, help="Frames per clip.")
+@click.option("--count", type=click.IntRange(1), default=40, show_default=True, help="Images from --images.")
+@click.option("--duration", default="3", callback=_parse_time, help="Seconds of the first clip in the pipeline.")
+@_friendly
+def bench_upsample(clips: tuple[Path, ...], model: str, images: Path | None, judge: str, frames: int, count: int,
+                   duration: float | None) -> None:  # fmt: skip
+    """Upsampling methods against plain resizing in one run: sharpness kept and fidelity on each CLIP at
+    1080p (and the judge score on --images upscaled 4x), the cost per frame at 720p and 1080p, and the
+    first clip through the pipeline with smoothing (flicker and frames/s)."""
+    from vidgan.bench.upsample import run_upsampling_benchmark
+
+    log = functools.partial(click.echo, err=True)
+    click.echo(run_upsampling_benchmark(list(clips), model, images, judge, frames, count, duration, log))
+
+
+@main.command("bench-ray")
+@click.argument("clips", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-m", "--model", default="horse2zebra", show_default=True, help="The model that translates.")
+@click.option("--size", default="128", show_default=True, callback=_parse_size, help="Working resolution.")
+@click.option("--duration", default=None, callback=_parse_time, help="Translate only this much of each clip.")
+@_friendly
+def bench_ray(clips: tuple[Path, ...], model: str, size: int | None, duration: float | None) -> None:
+    """The CLIPS translated by one process and as Ray tasks with 1 and 2 workers on this machine (the
+    scaling ratio), and Ray's overheads: start, model broadcast, task start-up, segment join."""
+    from vidgan.bench.ray import markdown, run_ray_benchmark
+    from vidgan.pipeline.clip import TranslateOptions
+
+    options = TranslateOptions(size=size, duration=duration)
+    rows, costs = run_ray_benchmark(list(clips), model, options, log=functools.partial(click.echo, err=True))
+    click.echo(markdown(rows, costs, len(clips), options))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from torch import nn
 
 from vidgan.metrics import psnr
 from vidgan.nets import ResnetGenerator
-from vidgan.pipeline.jobs import TranslateOptions, translate_clip, working_size
+from vidgan.pipeline.clip import TranslateOptions, translate_clip, working_size
 from vidgan.pipeline.translate import FrameTranslator, default_batch_size
 from vidgan.runtime import pick_device
 from vidgan.video.decode import Frame, VideoInfo, probe, read_frames

@@ -12,15 +12,15 @@ class Decode:
     """Iterate over it for the records. Where the input breaks off after some frames, it raises, or with
     `keep_partial` ends there and says so in the clip's `result` (the frames before the break are kept)."""
 
-    def __init__(self, info: VideoInfo, size: tuple[int, int], span: Span, display_size: tuple[int, int] | None,
+    def __init__(self, info: VideoInfo, size: tuple[int, int], span: Span, full_size: tuple[int, int] | None,
                  result: Result, keep_partial: bool = False) -> None:  # fmt: skip
-        self.info, self.size, self.span, self.display_size = info, size, span, display_size
+        self.info, self.size, self.span, self.full_size = info, size, span, full_size
         self.result, self.keep_partial = result, keep_partial
 
     def __iter__(self) -> Iterator[FrameRecord]:
         try:
-            for frame in read_frames(self.info, self.size, self.span, self.display_size):
-                yield FrameRecord(frame.pts, frame.rgb, frame.display)
+            for frame in read_frames(self.info, self.size, self.span, self.full_size):
+                yield FrameRecord(frame.pts, frame.rgb, frame.full)
         except TruncatedError as e:
             if not self.keep_partial:
                 raise TruncatedError(f"{e} (--keep-partial keeps the frames before the break)") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -13,17 +15,24 @@ from vidgan.video.encode import VideoWriter
 class Encode:
     """Writes records as they come (`writer` scales each output to the file's size); `flush` finishes the
     file. With `compare`, the input is written beside the output. Where the input broke off
-    (`result.partial`), the sound stops with the last frame."""
+    (`result.partial`), the sound stops with the last frame. With `keep`, only the records whose pts it
+    accepts are written (a segment's own frames: its smoother's warm-up and look-ahead are not)."""
 
-    def __init__(self, writer: VideoWriter, result: Result, progress: Progress, compare: bool = False) -> None:
-        self.writer, self.result, self.progress, self.compare = writer, result, progress, compare
+    def __init__(self, writer: VideoWriter, result: Result, progress: Progress, compare: bool = False,
+                 keep: Callable[[int], bool] | None = None) -> None:  # fmt: skip
+        self.writer, self.result, self.progress, self.compare, self.keep = writer, result, progress, compare, keep
         self.end: float | None = None  # output seconds where the last frame written ends
 
     def feed(self, record: FrameRecord) -> list[FrameRecord]:
+        if self.keep is not None and not self.keep(record.pts):
+            self.progress.update()
+            return []
         rgb = np.asarray(record.output)  # waits here for an output still on its way from a GPU
         if self.compare:
-            h, w = record.display.shape[:2]
-            rgb = np.hstack([record.display, cv2.resize(rgb, (w, h), interpolation=cv2.INTER_CUBIC)])
+            h, w = record.full.shape[:2]
+            if rgb.shape[:2] != (h, w):
+                rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_CUBIC)
+            rgb = np.hstack([record.full, rgb])
         self.writer.write(rgb, record.pts)
         self.end = self.writer.frame_end(record.pts)
         self.progress.update()

@@ -20,7 +20,7 @@ class FrameRecord:
 
     pts: int  # the input frame's timestamp, in the input stream's time base; the encoder keeps it
     source: np.ndarray  # (h, w, 3) uint8 upright RGB at the working size: the generator's input
-    display: np.ndarray | None = None  # the input at the output size, only for --compare
+    full: np.ndarray | None = None  # the input at the output size: for upsampling and --compare
     motion: Motion | None = None  # how the input relates to the previous one (smoothing only)
     # The translated frame, (h', w', 3) uint8: a tensor where the generator left it (on a GPU) until the
     # Download stage, then a numpy array or an `OnTheWay` download.

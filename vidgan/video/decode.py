@@ -111,7 +111,7 @@ class Frame:
 
     rgb: np.ndarray
     pts: int  # in VideoInfo.time_base
-    display: np.ndarray | None = None  # the frame at the output size, kept only for --compare
+    full: np.ndarray | None = None  # the frame at the output size (for upsampling and --compare)
 
 
 class TruncatedError(VidganError):
@@ -288,16 +288,16 @@ def read_frames(
     info: VideoInfo,
     size: tuple[int, int],
     span: Span = Span(),
-    display_size: tuple[int, int] | None = None,
+    full_size: tuple[int, int] | None = None,
 ) -> Iterator[Frame]:
     """Yield the frames of `info.path` within `span` as upright RGB at `size` (width, height); with
-    `display_size`, also at that size (for --compare). Timestamps are the input's, unchanged.
+    `full_size`, also at that size (for upsampling and --compare). Timestamps are the input's, unchanged.
 
     Raises TruncatedError where decoding breaks, or the file ends before the frames its index lists (a
     truncated download), once the frames before the break are out; VidganError if none are."""
     tb = info.time_base
     count = 0
-    converter, display_converter = VideoReformatter(), VideoReformatter()
+    converter, full_converter = VideoReformatter(), VideoReformatter()
     with _open(info.path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps up with the generator
@@ -315,8 +315,8 @@ def read_frames(
                     break
                 last_pts = pts
                 count += 1
-                display = to_rgb(frame, info, *display_size, display_converter) if display_size else None
-                yield Frame(to_rgb(frame, info, *size, converter), pts, display)
+                full = to_rgb(frame, info, *full_size, full_converter) if full_size else None
+                yield Frame(to_rgb(frame, info, *size, converter), pts, full)
         except av.FFmpegError as e:
             if count == 0:
                 raise VidganError(f"cannot decode {info.path}: {e.strerror or e}") from None

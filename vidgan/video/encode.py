@@ -22,6 +22,53 @@ from vidgan.video.decode import SCALER_THREADS, AudioSource, Span, VideoInfo
 from vidgan.video.formats import AUDIO_TRANSCODE, ENCODERS, NO_AUDIO_COPY, EncodeSettings, encoder_options
 
 
+class AudioTrack:
+    """The input's first audio stream into an output container, copied packet for packet where the container
+    takes its codec, else re-encoded; `until(t)` muxes it up to output second t, so it interleaves with the
+    video being written."""
+
+    def __init__(self, container: av.container.OutputContainer, fmt: str, info: VideoInfo, span: Span,
+                 notices: list[str]) -> None:  # fmt: skip
+        self.container, self.span = container, span
+        self.source = AudioSource(info.path, span)
+        name = info.audio_codec
+        if name in container.supported_codecs and name not in NO_AUDIO_COPY.get(fmt, ()):
+            self.stream = container.add_stream_from_template(self.source.stream)
+            self.transcode = False
+        else:
+            target = AUDIO_TRANSCODE[fmt]
+            rate = 48000 if target == "libopus" else self.source.stream.rate
+            self.stream = container.add_stream(target, rate=rate)
+            self.stream.layout = self.source.stream.layout
+            self.transcode = True
+            notices.append(f"audio {name} cannot be copied into {fmt}: re-encoded as {target.removeprefix('lib')}")
+
+    def until(self, t: float | None) -> None:
+        """Mux the packets before output second `t` (None: all that are left in the span)."""
+        for packet in self.source.take_until(t):
+            shift = round(self.span.offset / packet.time_base)
+            if self.transcode:
+                for frame in self.source.stream.codec_context.decode(packet):
+                    frame.pts -= shift
+                    self.container.mux(self.stream.encode(frame))
+            else:
+                packet.pts -= shift
+                packet.dts = packet.dts - shift if packet.dts is not None else None
+                packet.stream = self.stream
+                self.container.mux(packet)
+
+    def finish(self, until: float | None = None) -> None:
+        """The rest of the audio (up to output second `until`, where the video ended early), encoders flushed."""
+        self.until(until)
+        if self.transcode:
+            for frame in self.source.stream.codec_context.decode(None):
+                self.container.mux(self.stream.encode(frame))
+            self.container.mux(self.stream.encode(None))
+
+    def close(self) -> None:
+        self.source.close()
+
+
 class VideoWriter:
     """Writes one output file: the translated video plus the input's audio (copied or re-encoded)."""
 
@@ -35,19 +82,20 @@ class VideoWriter:
         size: tuple[int, int],
         span: Span = Span(),
         notices: list[str] | None = None,
+        audio: bool = True,
     ) -> None:
         self.info, self.size, self.span = info, size, span
         self.shift = round(span.offset / info.time_base)  # pts units subtracted from every video frame
         self.frames = 0
         self.converter = VideoReformatter()  # one swscale context for the whole clip
         self.container = av.open(str(path), "w", format=fmt)
+        self.audio: AudioTrack | None = None
         try:
             self._add_video(codec, settings)
-            self.audio: AudioSource | None = None
-            if info.audio_codec:
-                self._add_audio(fmt, notices if notices is not None else [])
+            if audio and info.audio_codec:
+                self.audio = AudioTrack(self.container, fmt, info, span, notices if notices is not None else [])
         except BaseException:
-            self.container.close()
+            self.abort()
             raise
 
     def _add_video(self, codec: str, settings: EncodeSettings) -> None:
@@ -68,40 +116,11 @@ class VideoWriter:
         stream.thread_count = 0
         self.video = stream
 
-    def _add_audio(self, fmt: str, notices: list[str]) -> None:
-        source = AudioSource(self.info.path, self.span)
-        self.audio = source
-        name = self.info.audio_codec
-        if name in self.container.supported_codecs and name not in NO_AUDIO_COPY.get(fmt, ()):
-            self.audio_out = self.container.add_stream_from_template(source.stream)
-            self.transcode = False
-        else:
-            target = AUDIO_TRANSCODE[fmt]
-            rate = 48000 if target == "libopus" else source.stream.rate
-            self.audio_out = self.container.add_stream(target, rate=rate)
-            self.audio_out.layout = source.stream.layout
-            self.transcode = True
-            notices.append(f"audio {name} cannot be copied into {fmt}: re-encoded as {target.removeprefix('lib')}")
-
-    def _mux_audio_until(self, t: float | None) -> None:
-        if self.audio is None:
-            return
-        for packet in self.audio.take_until(t):
-            shift = round(self.span.offset / packet.time_base)
-            if self.transcode:
-                for frame in self.audio.stream.codec_context.decode(packet):
-                    frame.pts -= shift
-                    self.container.mux(self.audio_out.encode(frame))
-            else:
-                packet.pts -= shift
-                packet.dts = packet.dts - shift if packet.dts is not None else None
-                packet.stream = self.audio_out
-                self.container.mux(packet)
-
     def write(self, rgb: np.ndarray, pts: int) -> None:
         """Encode one upright RGB frame (H, W, 3) uint8 with its input pts; it is scaled to the output size."""
         pts -= self.shift
-        self._mux_audio_until(float(pts * self.info.time_base))
+        if self.audio is not None:
+            self.audio.until(float(pts * self.info.time_base))
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         w, h = self.size
         frame = self.converter.reformat(
@@ -129,11 +148,8 @@ class VideoWriter:
         video ended early), then write the trailer."""
         try:
             self.container.mux(self.video.encode(None))
-            self._mux_audio_until(audio_until)
-            if self.audio is not None and self.transcode:
-                for frame in self.audio.stream.codec_context.decode(None):
-                    self.container.mux(self.audio_out.encode(frame))
-                self.container.mux(self.audio_out.encode(None))
+            if self.audio is not None:
+                self.audio.finish(audio_until)
         finally:
             self.abort()
 

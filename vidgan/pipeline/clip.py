@@ -1,0 +1,167 @@
+"""One clip through the pipeline: the options a translation takes, and a clip's stages connected and run.
+
+A clip's stages, each group in its own thread (pipeline/runner.py):
+
+    Decode ─▶ [Link] ─▶ Translate, [Smooth, Upsample], Download ─▶ [Smooth, Upsample] ─▶ Encode
+    source    smoothing  the device's thread                       on the CPU              sink
+              only       (Smooth and Upsample here on a GPU)
+
+Upsample runs where the output is larger than the working size and the method is not plain resizing
+(which the encoder's scaler does for free on its way to YUV).
+
+The output is written to a temporary file beside the target and renamed only when the whole clip is done.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from vidgan.atomic import atomic_path, check_output_path
+from vidgan.errors import VidganError
+from vidgan.pipeline.decode import Decode
+from vidgan.pipeline.encode import Encode
+from vidgan.pipeline.progress import Progress
+from vidgan.pipeline.record import Result
+from vidgan.pipeline.runner import Stage, run_stages
+from vidgan.pipeline.smooth import Link, Smooth
+from vidgan.pipeline.translate import Download, FrameTranslator, Translate, default_batch_size
+from vidgan.pipeline.upsample import Upsample
+from vidgan.temporal import SmoothingConfig
+from vidgan.upsample import DEFAULT_METHOD
+from vidgan.video.decode import Span, VideoInfo, probe
+from vidgan.video.encode import VideoWriter
+from vidgan.video.formats import EncodeSettings, container_format, resolve_codec
+from vidgan.video.segments import Segment
+
+
+@dataclass
+class TranslateOptions:
+    """Everything `vidgan translate` can be told; the CLI fills this, the Python API takes it."""
+
+    size: int | None = 256  # working short side in px (the models' training scale); None: native size
+    output_size: str = "input"  # "input": scale the result back to the input's size; "working": keep it
+    upsample: str = DEFAULT_METHOD  # detail | guided | resize: how the result reaches a larger output size
+    batch_size: int | None = None  # frames per generator call; None: 8 on CUDA, 1 on the CPU
+    device: str = "auto"  # auto | cpu | cuda | mps
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 where the hardware has it)
+    compile: bool = False  # torch.compile the generator per working size (pays off on long clips on a GPU)
+    encode: EncodeSettings = field(default_factory=EncodeSettings)
+    smooth: SmoothingConfig = field(default_factory=SmoothingConfig)  # temporal smoothing (videos only)
+    compare: bool = False  # input and output side by side
+    start: float | None = None  # seconds into the clip
+    duration: float | None = None  # seconds to translate from `start`
+    overwrite: bool = False  # replace an existing output
+    keep_partial: bool = False  # an input that breaks off: keep the output up to the break (and say so)
+    segment: float | None = None  # seconds per segment (cut at keyframes, joined at the end); None: one piece
+    quiet: bool = False  # no progress bars or notices
+
+
+def working_size(width: int, height: int, size: int | None) -> tuple[int, int]:
+    """Scale so the short side is `size` (None: unchanged), keeping the aspect ratio."""
+    if size is None:
+        return width, height
+    scale = size / min(width, height)
+    return max(4, round(width * scale)), max(4, round(height * scale))
+
+
+def _even(n: int) -> int:
+    return n + n % 2
+
+
+def _expected_frames(info: VideoInfo, span: Span) -> int | None:
+    if span.whole and info.frames:
+        return info.frames
+    length = (span.end or (info.start_time + (info.duration or 0))) - span.offset
+    if info.rate and length > 0:
+        return max(1, round(length * float(info.rate)))
+    return None
+
+
+def upsampling_method(options: TranslateOptions, work: tuple[int, int], out: tuple[int, int]) -> str | None:
+    """The upsampling method where it has work to do: an output larger than the working size."""
+    larger = out[0] > work[0] and out[1] > work[1]
+    return options.upsample if larger and options.upsample != "resize" else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one run over a clip writes: the container and codec, the seconds decoded and, for a part of a
+    clip in segments, the segment (its frames only, at their input times, without sound)."""
+
+    fmt: str
+    codec: str
+    span: Span
+    segment: Segment | None = None
+
+
+def probe_input(src: Path, options: TranslateOptions) -> VideoInfo:
+    """The input described, refused up front where its container says it is cut short."""
+    info = probe(src)
+    if info.truncated and not options.keep_partial:
+        raise VidganError(f"{info.truncated} (--keep-partial translates the frames that are there)")
+    return info
+
+
+def translate_clip(src: Path, dst: Path, translator: FrameTranslator, options: TranslateOptions,
+                   bar_position: int = 0, backend: str | None = None) -> Result:  # fmt: skip
+    """Translate one clip from `src` into `dst` (atomically). Raises VidganError on bad input.
+
+    `backend`: "opencv" smooths and upsamples on the CPU in a thread of its own, "torch" where the
+    generator's outputs are, before they are downloaded; by default torch on a GPU, else OpenCV."""
+    src, dst = Path(src), Path(dst)
+    check_output_path(dst, options.overwrite, src)
+    target = Target(container_format(dst), resolve_codec(dst, options.encode), Span())
+    info = probe_input(src, options)
+    target = replace(target, span=Span.of(info, options.start, options.duration))
+    return run_clip(src, dst, info, target, translator, options, bar_position, backend)
+
+
+def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: FrameTranslator,
+             options: TranslateOptions, bar_position: int = 0, backend: str | None = None) -> Result:  # fmt: skip
+    """Connect and run a clip's stages into `dst` (atomically), as `target` says."""
+    span, part = target.span, target.segment
+    result = Result(src, dst, notices=list(info.notices))
+    result.notices += [f"{s} dropped (only video and the first audio stream are kept)" for s in info.dropped_streams]
+
+    work_w, work_h = working_size(info.width, info.height, options.size)
+    content = (info.width, info.height) if options.output_size == "input" else (work_w, work_h)
+    out_w, out_h = _even(content[0]), _even(content[1])  # yuv420p needs even dimensions
+    # Where no scaling is needed, crop the generator's padded output to the even size instead.
+    crop = (out_w, out_h) if (work_w, work_h) == content else (work_w, work_h)
+    upsample = upsampling_method(options, (work_w, work_h), content)
+    frame_size = (out_w * 2, out_h) if options.compare else (out_w, out_h)
+    batch_size = options.batch_size or default_batch_size(translator.device)
+    progress = Progress(_expected_frames(info, span), src.name, options.quiet, bar_position)
+    started = time.perf_counter()
+
+    with atomic_path(dst, overwrite=options.overwrite) as tmp:
+        # A part's times count from its segment's start (the join adds it back); the sound waits for the join.
+        shift = Span(float(part.start * info.time_base)) if part else span
+        writer = VideoWriter(tmp, target.fmt, target.codec, options.encode, info, frame_size, shift,
+                             result.notices, audio=part is None)  # fmt: skip
+        full_size = (out_w, out_h) if options.compare or upsample else None
+        decode = Decode(info, (work_w, work_h), span, full_size, result, options.keep_partial)
+        # The stages in the order a frame meets them, grouped by thread (the module docstring's picture).
+        smooth = options.smooth if options.smooth.active else None
+        backend = backend or ("torch" if translator.cuda else "opencv")
+        after = [*([Smooth(smooth, backend)] if smooth else []), *([Upsample(upsample, backend)] if upsample else [])]
+        groups: list[list[Stage]] = [[Link(smooth)]] if smooth else []
+        groups.append([Translate(translator, batch_size, crop, progress), *(after if backend == "torch" else []),
+                       Download()])  # fmt: skip
+        if after and backend == "opencv":
+            groups.append(after)
+        groups.append([Encode(writer, result, progress, options.compare, part.holds if part else None)])
+        try:
+            run_stages(decode, groups, queue_size=2 * batch_size)
+        except BaseException:
+            writer.abort()
+            progress.close()
+            raise
+    progress.close()
+    result.frames = writer.frames
+    result.seconds = time.perf_counter() - started
+    result.notices += translator.notices
+    translator.notices.clear()
+    return result

@@ -1,0 +1,126 @@
+"""A clip in segments (`--segment 60s`): each stretch between keyframes translated on its own into a part
+beside the output, then the parts joined by stream copy with the input's sound muxed once over the whole
+(vidgan/video/segments.py). The parts are what make a long translation resumable (a rerun translates only
+the parts that are missing) and what a cluster spreads over its workers (vidgan/cluster.py).
+
+With smoothing, a segment's run starts WARMUP_FRAMES earlier and ends LOOKAHEAD_FRAMES later than its own
+frames, and writes only its own: its smoother has settled by the first frame it keeps (the flow smoother
+forgets a frame's influence geometrically), and its last frame has the look-ahead it would have had in one
+piece, so the joins do not show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidgan.atomic import atomic_path, check_output_path, write_text
+from vidgan.errors import VidganError
+from vidgan.pipeline.clip import Target, TranslateOptions, probe_input, run_clip
+from vidgan.pipeline.record import Result
+from vidgan.pipeline.translate import FrameTranslator
+from vidgan.video.decode import VideoInfo
+from vidgan.video.formats import container_format, resolve_codec
+from vidgan.video.segments import PART_FORMAT, Segment, join, keyframes, plan
+
+WARMUP_FRAMES = 15  # smoothing: frames run before a segment's first (what is left of them: 0.475^15 < 1e-4)
+LOOKAHEAD_FRAMES = 2  # smoothing: frames run after a segment's last (the flow smoother looks one ahead)
+
+
+@dataclass(frozen=True)
+class SegmentedClip:
+    """One clip's plan: its segments and where their parts go (a hidden folder beside the output)."""
+
+    src: Path
+    dst: Path
+    fmt: str  # the output's container
+    codec: str  # the output's video codec, which the parts are encoded with
+    segments: tuple[Segment, ...]
+
+    @property
+    def parts_dir(self) -> Path:
+        return self.dst.with_name(f".{self.dst.name}.parts")
+
+    def part(self, segment: Segment) -> Path:
+        return self.parts_dir / f"{segment.index:05d}.{PART_FORMAT}"
+
+    def missing(self) -> list[Segment]:
+        """The segments whose parts are not written yet (all of them on a first run)."""
+        return [s for s in self.segments if not self.part(s).is_file()]
+
+
+def plan_clip(src: Path, dst: Path, options: TranslateOptions, model: str = "") -> SegmentedClip:
+    """Check the job, cut the clip at keyframes into segments of about `options.segment` seconds, and make
+    the parts folder. Parts left by an earlier run are kept where they were made for the same input,
+    model, options and segments (a rerun resumes); otherwise they are removed."""
+    src, dst = Path(src), Path(dst)
+    if options.start is not None or options.duration is not None or options.keep_partial:
+        raise VidganError("--segment translates whole clips: it cannot be combined with --start, --duration or "
+                          "--keep-partial")  # fmt: skip
+    check_output_path(dst, options.overwrite, src)
+    clip = SegmentedClip(src, dst, container_format(dst), resolve_codec(dst, options.encode), ())
+    info = probe_input(src, options)
+    clip = dataclasses.replace(clip, segments=tuple(plan(info, keyframes(src), options.segment)))
+    stat = src.stat()
+    fingerprint = {
+        "input": [str(src.resolve()), stat.st_size, stat.st_mtime_ns],
+        "model": model,
+        "options": {k: v for k, v in dataclasses.asdict(options).items() if k not in ("quiet", "overwrite")},
+        "segments": [[s.start, s.end] for s in clip.segments],
+    }
+    record = clip.parts_dir / "plan.json"
+    text = json.dumps(fingerprint, sort_keys=True, default=str)
+    if clip.parts_dir.is_dir() and (not record.is_file() or record.read_text() != text):
+        shutil.rmtree(clip.parts_dir)  # made for another input, model or options
+    clip.parts_dir.mkdir(exist_ok=True)
+    if not record.is_file():
+        write_text(record, text)
+    return clip
+
+
+def translate_segment(clip: SegmentedClip, segment: Segment, translator: FrameTranslator, options: TranslateOptions,
+                      bar_position: int = 0, info: VideoInfo | None = None) -> Result:  # fmt: skip
+    """One segment into its part (atomically); a part that exists is kept (skipped)."""
+    part = clip.part(segment)
+    if part.is_file():
+        return Result(clip.src, part, skipped=True)
+    info = info or probe_input(clip.src, options)
+    rate = float(info.rate) if info.rate else 25.0
+    smoothing = options.smooth.active
+    span = segment.span(info, WARMUP_FRAMES / rate if smoothing else 0.0, LOOKAHEAD_FRAMES / rate if smoothing else 0.0)
+    target = Target(PART_FORMAT, clip.codec, span, segment)
+    part_options = dataclasses.replace(options, overwrite=False)
+    return run_clip(clip.src, part, info, target, translator, part_options, bar_position)
+
+
+def join_clip(clip: SegmentedClip, options: TranslateOptions, seconds: float = 0.0) -> Result:
+    """Join the parts into the output (atomically) and remove them; the clip's result."""
+    missing = clip.missing()
+    if missing:
+        raise VidganError(f"{clip.src}: {len(missing)} of {len(clip.segments)} segments are not translated")
+    info = probe_input(clip.src, options)
+    result = Result(clip.src, clip.dst, seconds=seconds, notices=list(info.notices))
+    with atomic_path(clip.dst, overwrite=options.overwrite) as tmp:
+        parts = [(clip.part(s), s.start) for s in clip.segments]
+        result.frames = join(parts, tmp, clip.fmt, info, result.notices)
+    shutil.rmtree(clip.parts_dir)
+    return result
+
+
+def translate_segmented(src: Path, dst: Path, translator: FrameTranslator, options: TranslateOptions,
+                        bar_position: int = 0, model: str = "") -> Result:  # fmt: skip
+    """A clip in segments on this machine: the missing parts one after another, then the join."""
+    started = time.perf_counter()
+    clip = plan_clip(src, dst, options, model)
+    info = probe_input(clip.src, options)
+    notices: list[str] = []
+    for segment in clip.missing():
+        part = translate_segment(clip, segment, translator, options, bar_position, info)
+        notices += [n for n in part.notices if n not in notices]
+    result = join_clip(clip, options, time.perf_counter() - started)
+    result.notices += [n for n in notices if n not in result.notices]
+    return result

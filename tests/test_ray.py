@@ -159,3 +159,17 @@ def test_ctrl_c_on_the_driver_leaves_nothing_half_written(tmp_path):
     os.killpg(driver.pid, signal.SIGINT)
     assert driver.wait(timeout=30) == 130, driver.communicate()[0][-2000:]
     assert not out.exists()
+
+
+def test_the_command_line_runs_a_folder_on_ray(local_ray, tmp_path, tiny_model):
+    """`vidgan translate DIR -o OUT -r --ray`: the table at the end, a non-zero exit for the broken file."""
+    from click.testing import CliRunner
+
+    from vidgan.cli import main
+
+    src = folder(tmp_path)
+    result = CliRunner().invoke(main, ["translate", str(src), "-o", str(tmp_path / "out"), "-r", "-m", str(tiny_model),
+                                       "--size", "32", "--ray", "-q"])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "4 translated, 0 skipped, 1 failed" in result.output
+    assert len(list((tmp_path / "out").rglob("*.*"))) == 4

@@ -220,7 +220,8 @@ def _drive(ray, jobs, model: LoadedModel, options: TranslateOptions, ray_options
     except KeyboardInterrupt:
         for ref in running:
             ray.cancel(ref)  # the task gets KeyboardInterrupt and deletes its temporary file
-        ray.wait(list(running), num_returns=len(running), timeout=10)
+        if running:
+            ray.wait(list(running), num_returns=len(running), timeout=10)
         for unit in running.values():
             for leftover in leftover_temporaries(unit.target):
                 leftover.unlink(missing_ok=True)

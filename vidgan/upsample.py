@@ -24,7 +24,10 @@ The generator works at a short side of 256 px, the scale it was trained at; scal
 - `resize`: plain bicubic scaling, the reference.
 
 One implementation of each formula serves both backends: OpenCV on host arrays, torch where the outputs
-are (a GPU). Images are (H, W, C) float32 in [0, 1] in both, so the formulas read the same.
+are (a GPU). The working-size images are (h, w, C) float32 on the 0-255 scale in both, so the formulas
+read the same; the full-size input stays uint8, and each method ends in one full-size step,
+`finish(base, weight, full) = base + weight * full` rounded to uint8 (in OpenCV two threaded passes with
+saturation: converting the 1080p input to float first cost more than all the rest).
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ AGREEMENT = 0.15  # output-input difference (largest channel, 0-1) where the inp
 WEIGHT_SIGMA = 1.0  # working-size px: the weight map is blurred so its edges do not ring when upsampled
 FINE_SIGMA = 1.0  # working-size px: the change's detail finer than this is the input's where content agrees
 GUIDED_RADIUS = 1  # working-size px: the guided filter's window is (2r+1)^2 (r=2: 0.3 dB lower, no sharper)
-GUIDED_EPS = 1e-4  # the guided filter's regularisation: a local variance far below it means "flat, a = 0"
+GUIDED_EPS = 1e-4  # the guided filter's regularisation (on the 0-1 scale): a local variance far below it
+# means "flat, a = 0"
+SCALE = 255.0  # the images' scale: the constants above are on the 0-1 scale
 
 
 class _OpenCV:
@@ -51,11 +56,16 @@ class _OpenCV:
 
     @staticmethod
     def load(image: np.ndarray) -> np.ndarray:
-        return image.astype(np.float32) * np.float32(1 / 255)
+        return image.astype(np.float32)
 
     @staticmethod
-    def emit(image: np.ndarray) -> np.ndarray:
-        return np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8)
+    def finish(base: np.ndarray, weight: np.ndarray | None, full: np.ndarray) -> np.ndarray:
+        """base + weight * full (full uint8; weight one channel or three, or None: 0), rounded to uint8."""
+        if weight is None:
+            return cv2.add(base, 0.0, dtype=cv2.CV_8U)
+        if weight.shape[-1] != full.shape[-1]:
+            weight = cv2.merge([weight] * full.shape[-1])
+        return cv2.add(base, cv2.multiply(weight, full, dtype=cv2.CV_32F), dtype=cv2.CV_8U)
 
     @staticmethod
     def channel_max(x: np.ndarray) -> np.ndarray:
@@ -86,11 +96,12 @@ class _Torch:
 
     @staticmethod
     def load(image: torch.Tensor) -> torch.Tensor:
-        return image.float() / 255
+        return image.float()
 
     @staticmethod
-    def emit(image: torch.Tensor) -> torch.Tensor:
-        return (image * 255 + 0.5).clamp_(0, 255).to(torch.uint8)
+    def finish(base: torch.Tensor, weight: torch.Tensor | None, full: torch.Tensor) -> torch.Tensor:
+        out = base if weight is None else base + weight * full
+        return out.round_().clamp_(0, 255).to(torch.uint8)
 
     @staticmethod
     def channel_max(x: torch.Tensor) -> torch.Tensor:
@@ -127,14 +138,12 @@ class _Torch:
 def _detail(ops, source, output, full):
     size = (full.shape[1], full.shape[0])
     change = output - source
-    weight = ops.blur(ops.exp(-((ops.channel_max(change) / AGREEMENT) ** 2)), WEIGHT_SIGMA)  # (h, w, 1)
+    weight = ops.blur(ops.exp(-((ops.channel_max(change) / (AGREEMENT * SCALE)) ** 2)), WEIGHT_SIGMA)  # (h, w, 1)
     fine = change - ops.blur(change, FINE_SIGMA)
     # up(P) - up(w) up(I + w^2 D_fine), computed as up(P - w (I + w^2 D_fine)): one upsampling fewer, and
     # the same where w is smooth, which its blur sees to (measured: within 0.4 dB, sharpness equal).
-    return (
-        ops.resize(output - weight * (source + weight * weight * fine), size, cubic=True)
-        + ops.resize(weight, size, cubic=False) * full
-    )
+    base = ops.resize(output - weight * (source + weight * weight * fine), size, cubic=True)
+    return ops.finish(base, ops.resize(weight, size, cubic=False), full)
 
 
 def _guided(ops, source, output, full):
@@ -142,14 +151,14 @@ def _guided(ops, source, output, full):
     mean_i, mean_p = ops.box(source, GUIDED_RADIUS), ops.box(output, GUIDED_RADIUS)
     var_i = ops.box(source * source, GUIDED_RADIUS) - mean_i * mean_i
     cov = ops.box(source * output, GUIDED_RADIUS) - mean_i * mean_p
-    a = cov / (var_i + GUIDED_EPS)
+    a = cov / (var_i + GUIDED_EPS * SCALE**2)
     b = mean_p - a * mean_i
     a, b = ops.box(a, GUIDED_RADIUS), ops.box(b, GUIDED_RADIUS)
-    return ops.resize(a, size, cubic=False) * full + ops.resize(b, size, cubic=False)
+    return ops.finish(ops.resize(b, size, cubic=False), ops.resize(a, size, cubic=False), full)
 
 
 def _resize(ops, source, output, full):
-    return ops.resize(output, (full.shape[1], full.shape[0]), cubic=True)
+    return ops.finish(ops.resize(output, (full.shape[1], full.shape[0]), cubic=True), None, full)
 
 
 _FORMULAS = {"detail": _detail, "guided": _guided, "resize": _resize}
@@ -175,4 +184,4 @@ class Upsampler:
                 for x in (source, full)
             )
         ops = self.ops
-        return ops.emit(self.formula(ops, ops.load(source), ops.load(output), ops.load(full)))
+        return self.formula(ops, ops.load(source), ops.load(output), full)

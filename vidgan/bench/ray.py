@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from vidgan.checkpoints import LoadedModel
 from vidgan.cluster import RayOptions, import_ray, translate_on_ray
@@ -49,7 +50,8 @@ def _import_vidgan() -> float:
 
 def overheads(model: LoadedModel, clip: Path, options: TranslateOptions, out: Path) -> dict[str, float]:
     """Seconds each: Ray's start, the model's put (and its MB), a worker's first and a warm task, and the
-    join of `clip` in 4 segments."""
+    join of the whole of `clip` in 4 segments (translated by an identity: a join copies bytes, whatever
+    made them)."""
     ray = import_ray()
     figures: dict[str, float] = {}
     start = time.perf_counter()
@@ -70,9 +72,9 @@ def overheads(model: LoadedModel, clip: Path, options: TranslateOptions, out: Pa
     finally:
         ray.shutdown()
     info = probe(clip)
-    segmented = replace(options, segment=max(0.5, (info.duration or 4) / 4))
-    plan = plan_clip(clip, out / f"joined_{clip.name}", segmented, model.name)
-    translator = make_translator(model.generator, options)
+    segmented = replace(options, segment=max(0.5, (info.duration or 4) / 4), start=None, duration=None)
+    plan = plan_clip(clip, out / f"joined_{clip.name}", segmented, "identity")
+    translator = make_translator(nn.Identity(), segmented)
     for segment in plan.segments:
         translate_segment(plan, segment, translator, segmented)
     start = time.perf_counter()

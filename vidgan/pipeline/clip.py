@@ -2,9 +2,9 @@
 
 A clip's stages, each group in its own thread (pipeline/runner.py):
 
-    Decode ─▶ [Link] ─▶ Translate, [Smooth, Upsample], Download ─▶ [Smooth, Upsample] ─▶ Encode
+    Decode ─▶ [Link] ─▶ Translate, [Upsample, Smooth], Download ─▶ [Upsample, Smooth] ─▶ Encode
     source    smoothing  the device's thread                       on the CPU              sink
-              only       (Smooth and Upsample here on a GPU)
+              only       (Upsample and Smooth here on a GPU)
 
 Upsample runs where the output is larger than the working size and the method is not plain resizing
 (which the encoder's scaler does for free on its way to YUV).
@@ -146,7 +146,9 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
         # The stages in the order a frame meets them, grouped by thread (the module docstring's picture).
         smooth = options.smooth if options.smooth.active else None
         backend = backend or ("torch" if translator.cuda else "opencv")
-        after = [*([Smooth(smooth, backend)] if smooth else []), *([Upsample(upsample, backend)] if upsample else [])]
+        # Upsample before Smooth: the detail added back is the input's own, with the input's flicker; smoothed at
+        # full size it flickers less (warping error 0.00159 -> 0.00152 on a 720p clip; plain resizing 0.00149).
+        after = [*([Upsample(upsample, backend)] if upsample else []), *([Smooth(smooth, backend)] if smooth else [])]
         groups: list[list[Stage]] = [[Link(smooth)]] if smooth else []
         groups.append([Translate(translator, batch_size, crop, progress), *(after if backend == "torch" else []),
                        Download()])  # fmt: skip

@@ -15,7 +15,7 @@ The output is written to a temporary file beside the target and renamed only whe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path
@@ -112,9 +112,9 @@ def translate_clip(src: Path, dst: Path, translator: FrameTranslator, options: T
     generator's outputs are, before they are downloaded; by default torch on a GPU, else OpenCV."""
     src, dst = Path(src), Path(dst)
     check_output_path(dst, options.overwrite, src)
-    target = Target(container_format(dst), resolve_codec(dst, options.encode), Span())
+    fmt, codec = container_format(dst), resolve_codec(dst, options.encode)
     info = probe_input(src, options)
-    target = replace(target, span=Span.of(info, options.start, options.duration))
+    target = Target(fmt, codec, Span.of(info, options.start, options.duration))
     return run_clip(src, dst, info, target, translator, options, bar_position, backend)
 
 

@@ -62,9 +62,9 @@ def plan_clip(src: Path, dst: Path, options: TranslateOptions, model: str = "") 
         raise VidganError("--segment translates whole clips: it cannot be combined with --start, --duration or "
                           "--keep-partial")  # fmt: skip
     check_output_path(dst, options.overwrite, src)
-    clip = SegmentedClip(src, dst, container_format(dst), resolve_codec(dst, options.encode), ())
+    fmt, codec = container_format(dst), resolve_codec(dst, options.encode)
     info = probe_input(src, options)
-    clip = dataclasses.replace(clip, segments=tuple(plan(info, keyframes(src), options.segment)))
+    clip = SegmentedClip(src, dst, fmt, codec, tuple(plan(info, keyframes(src), options.segment)))
     stat = src.stat()
     fingerprint = {
         "input": [str(src.resolve()), stat.st_size, stat.st_mtime_ns],

@@ -31,11 +31,11 @@ from vidgan.atomic import leftover_temporaries
 from vidgan.checkpoints import LoadedModel
 from vidgan.errors import VidganError
 from vidgan.pipeline import progress
-from vidgan.pipeline.clip import TranslateOptions
+from vidgan.pipeline.clip import TranslateOptions, expected_frames
 from vidgan.pipeline.jobs import is_image, make_translator, translate_path
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.segments import SegmentedClip, join_clip, plan_clip, translate_segment
-from vidgan.video.decode import probe
+from vidgan.video.decode import Span, probe
 from vidgan.video.segments import Segment
 
 SEGMENT_ABOVE = 300.0  # seconds: on a cluster, a longer clip is cut into segments even without --segment
@@ -116,18 +116,8 @@ def _expected_frames(unit: Unit, options: TranslateOptions) -> int:
         info = probe(unit.src)
     except VidganError:
         return 0
-    rate = float(info.rate or 0)
-    if unit.segment is None:
-        frames = info.frames or round((info.duration or 0) * rate)
-        if options.duration is not None:
-            frames = min(frames, round(options.duration * rate))
-        return frames
-    end = (
-        float(unit.segment.end * info.time_base)
-        if unit.segment.end is not None
-        else info.start_time + (info.duration or 0)
-    )
-    return max(1, round((end - float(unit.segment.start * info.time_base)) * rate))
+    span = unit.segment.span(info) if unit.segment else Span.of(info, options.start, options.duration)
+    return expected_frames(info, span) or 0
 
 
 def _plan(jobs: list[tuple[Path, Path]], options: TranslateOptions, model: str

@@ -70,7 +70,8 @@ def _even(n: int) -> int:
     return n + n % 2
 
 
-def _expected_frames(info: VideoInfo, span: Span) -> int | None:
+def expected_frames(info: VideoInfo, span: Span) -> int | None:
+    """About how many frames `span` of the clip holds (None: unknown)."""
     if span.whole and info.frames:
         return info.frames
     length = (span.end or (info.start_time + (info.duration or 0))) - span.offset
@@ -133,7 +134,7 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
     upsample = upsampling_method(options, (work_w, work_h), content)
     frame_size = (out_w * 2, out_h) if options.compare else (out_w, out_h)
     batch_size = options.batch_size or default_batch_size(translator.device)
-    progress = Progress(_expected_frames(info, span), src.name, options.quiet, bar_position)
+    progress = Progress(expected_frames(info, span), src.name, options.quiet, bar_position)
     started = time.perf_counter()
 
     with atomic_path(dst, overwrite=options.overwrite) as tmp:

@@ -173,7 +173,7 @@ class Upsampler:
     def __init__(self, method: str = DEFAULT_METHOD, backend: str = "opencv") -> None:
         if method not in METHODS:
             raise ValueError(f"upsampling method {method!r} is not one of {', '.join(METHODS)}")
-        self.method, self.formula = method, _FORMULAS[method]
+        self.formula = _FORMULAS[method]
         self.ops = _Torch if backend == "torch" else _OpenCV
         self.torch = backend == "torch"
 

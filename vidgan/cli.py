@@ -803,7 +803,7 @@ def bench_smooth(jobs: tuple[str, ...], duration: float | None, smooth_strength:
 @click.option("--judge", default="horse-vs-zebra", show_default=True, help="Judge for the images' score.")
 @click.option("--frames", type=click.IntRange(1), default=6, show_default=True, help="Frames per clip.")
 @click.option("--count", type=click.IntRange(1), default=40, show_default=True, help="Images from --images.")
-@click.option("--duration", default="3", callback=_parse_time, help="Seconds of the first clip in the pipeline.")
+@click.option("--duration", default="3", callback=_parse_time, help="Seconds of each clip in the pipeline.")
 @_friendly
 def bench_upsample(clips: tuple[Path, ...], model: str, images: Path | None, judge: str, frames: int, count: int,
                    duration: float | None) -> None:  # fmt: skip

@@ -7,8 +7,8 @@ all methods against plain resizing in the same run (vidgan/metrics/upsampling.py
   plain one's, and the fidelity;
 - cost: milliseconds per frame of the upsampling alone at 720p and 1080p, on the CPU (OpenCV) and, where
   there is one, the GPU (torch);
-- in the pipeline: a clip translated with `--smooth flow` and each method, its warping error (the flicker
-  figure of `vidgan metrics temporal`) and its frames/s end to end.
+- in the pipeline: each clip translated with `--smooth flow` and each method, its warping error (the
+  flicker figure of `vidgan metrics temporal`) and its frames/s end to end.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from torch import nn
 
 from vidgan.api import translate
 from vidgan.judge import image_files, load_judge
@@ -134,18 +135,25 @@ def upsampling_cost(clip: Path, translator: FrameTranslator, repeats: int = 7) -
 
 
 def in_pipeline(clip: Path, model: str, duration: float | None, log=print) -> list[PipelineRow]:
+    """Each method's flicker with smoothing, beside two references that no translation flickers in: the
+    input itself, and the identity through the same pipeline (its `detail` row is the input at full
+    sharpness, smoothed; its `resize` row the input blurred to the working size, smoothed). The warping
+    error also counts sharpness: bilinear warps and the flow's own error do not carry fine detail exactly
+    from frame to frame, so the identity's two rows show what keeping the input's detail costs there."""
     own = temporal_report(clip, clip)["warping_error"]  # the input's own flicker: sensor noise, compression
     rows = [PipelineRow(clip.name, "(the input itself)", own["dis"], own["farneback"], None)]
+    runs = [(method, model, method) for method in METHODS]
+    runs += [(f"(identity) {method}", nn.Identity(), method) for method in ("detail", "resize")]
     with tempfile.TemporaryDirectory() as tmp:
-        for method in METHODS:
-            out = Path(tmp) / f"{method}.mp4"
+        for i, (name, generator, method) in enumerate(runs):
+            out = Path(tmp) / f"{i}.mp4"
             options = TranslateOptions(upsample=method, smooth=SmoothingConfig("flow"), duration=duration,
                                        encode=EncodeSettings(crf=12), quiet=True)  # fmt: skip
-            result = translate(clip, out, model, options)[0]
+            result = translate(clip, out, generator, options)[0]
             report = temporal_report(clip, out)["warping_error"]
-            rows.append(PipelineRow(clip.name, method, report["dis"], report["farneback"], result.fps))
-            log(f"{clip.name}, --smooth flow --upsample {method}: warping error {rows[-1].farneback:.5f} "
-                f"(Farneback), {result.fps:.2f} frames/s")  # fmt: skip
+            rows.append(PipelineRow(clip.name, name, report["dis"], report["farneback"], result.fps))
+            log(f"{clip.name}, --smooth flow --upsample {name}: warping error {rows[-1].dis:.6f} (DIS), "
+                f"{rows[-1].farneback:.6f} (Farneback), {result.fps:.2f} frames/s")  # fmt: skip
     return rows
 
 
@@ -157,7 +165,7 @@ def run_upsampling_benchmark(clips: list[Path], model: str, images: Path | None,
     if images is not None:
         rows += image_quality(images, translator, judge, image_count, log=log)
     costs = upsampling_cost(clips[0], translator)
-    pipeline = in_pipeline(clips[0], model, duration, log)
+    pipeline = [row for clip in clips for row in in_pipeline(clip, model, duration, log)]
     return markdown(rows, costs, pipeline, model, frames)
 
 
@@ -185,5 +193,5 @@ def markdown(rows: list[QualityRow], costs: dict[str, dict[str, float]], pipelin
     lines += ["", "In the pipeline (`vidgan translate --smooth flow --upsample M`, the clip at its own size):", "",
               "| clip | method | warping error (DIS) | warping error (Farneback) | frames/s |",
               "|---|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {r.clip} | {r.method} | {r.dis:.5f} | {r.farneback:.5f} | {fmt(r.fps, '.2f')} |" for r in pipeline]
+    lines += [f"| {r.clip} | {r.method} | {r.dis:.6f} | {r.farneback:.6f} | {fmt(r.fps, '.2f')} |" for r in pipeline]
     return "\n".join(lines)

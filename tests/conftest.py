@@ -56,3 +56,33 @@ def tiny_model(tmp_path) -> Path:
     path = tmp_path / "tiny.safetensors"
     save_generator(ResnetGenerator(GeneratorConfig(ngf=8, n_blocks=2)), path, {"description": "test model"})
     return path
+
+
+@pytest.fixture
+def model(user_folder) -> str:
+    """A tiny mobile generator (random weights) saved in the user folder as `tiny`: a model by name."""
+    from vidgan.checkpoints import save_generator
+    from vidgan.nets import GeneratorConfig, build_generator, init_weights
+
+    user_folder.mkdir(exist_ok=True)
+    torch.manual_seed(0)
+    net = init_weights(build_generator(GeneratorConfig(ngf=4, n_blocks=1, family="mobile")), 0.2)
+    save_generator(net, user_folder / "tiny.safetensors", {"description": "a tiny test model"})
+    return "tiny"
+
+
+@pytest.fixture
+def slow_frames(monkeypatch):
+    """Each generator call takes 50 ms longer (servers under test run in this process): a job long enough
+    to watch and to cancel."""
+    import time
+
+    from vidgan.pipeline.translate import FrameTranslator
+
+    run = FrameTranslator.run
+
+    def slow(self, frames, crop=None):
+        time.sleep(0.05)
+        return run(self, frames, crop)
+
+    monkeypatch.setattr(FrameTranslator, "run", slow)

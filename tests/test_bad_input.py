@@ -54,11 +54,35 @@ def test_not_a_video(tmp_path, tiny_model):
 
 
 def test_truncated_video(tmp_path, tiny_model, clip):
+    """An MP4 whose index comes last, cut: nothing can be read, and the message says it was cut short."""
     data = clip.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 2])
-    assert_clean_error(cli(cut, "-m", tiny_model, "-o", tmp_path / "out.mp4"), "cut.mp4")
+    result = cli(cut, "-m", tiny_model, "-o", tmp_path / "out.mp4")
+    assert_clean_error(result, "cut.mp4: it is cut short")
+    assert "bytes missing at the end, where its index would be" in result.output
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_a_truncated_file_counts_the_frames_that_are_there(tmp_path):
+    """The estimate of --keep-partial comes from what is in the file, not from the index's count."""
+    from vidgan.pipeline.clip import expected_frames
+    from vidgan.video.decode import Span, probe, read_frames
+
+    src = make_clip(tmp_path / "clip.mp4", 64, 48, frames=60, faststart=True)
+    data = src.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 3])
+    info = probe(cut)
+    decodable = 0
+    try:
+        for _ in read_frames(info, (64, 48)):
+            decodable += 1
+    except VidganError:
+        pass
+    assert info.frames == 60 and info.present_frames is not None
+    assert abs(info.present_frames - decodable) <= 2 and expected_frames(info, Span.of(info, None, None)) < 30
+    assert probe(src).present_frames is None  # a whole file is not demuxed twice
 
 
 def test_truncated_video_with_index_in_front(tmp_path, tiny_model):

@@ -119,7 +119,8 @@ def test_a_sharded_user_model_is_found_by_name(user_folder):
     g = ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1))
     save_generator(g, user_folder / "sharded.safetensors", {"description": "shards"}, max_shard_bytes=2000)
     assert find_model("sharded").name == "sharded.safetensors.index.json"
-    assert [row for row in list_models() if row[0] == "sharded"] == [("sharded", "user", "shards")]
+    [row] = [row for row in list_models() if row[0] == "sharded"]
+    assert row[1] == "user" and row[2].endswith("GMACs/frame] shards")  # its cost, from its card
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -162,7 +163,27 @@ def test_official_download_converts_and_caches(tmp_path, official_server, user_f
 def test_official_download_failure_leaves_nothing(official_server, user_folder):
     with pytest.raises(VidganError, match="cannot download"):
         find_model("official:zebra2horse")  # the test server does not have it: 404
-    assert not list((user_folder / "official").iterdir())
+    assert not (user_folder / "official").exists()
+
+
+def test_official_download_offline_says_so_in_one_line(tmp_path, monkeypatch, user_folder):
+    import socket
+
+    from clips import make_clip
+
+    with socket.socket() as s:  # a port nobody listens on: the connection is refused, as with no network
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("VIDGAN_OFFICIAL_URL", f"http://127.0.0.1:{port}")
+    clip = make_clip(tmp_path / "clip.mp4", 32, 32, frames=2)
+    result = CliRunner().invoke(
+        main, ["translate", str(clip), "-m", "official:horse2zebra", "-o", str(tmp_path / "o.mp4")]
+    )
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert len(message.splitlines()) == 1 and "cannot be reached (no network?)" in message
+    assert "horse2zebra.pth" in message and "--model" in message and "Errno" not in message
+    assert not user_folder.exists()  # no empty cache folder left behind
 
 
 def test_unknown_official_name():

@@ -49,8 +49,9 @@ def test_folder_resumes_skips_and_survives_a_broken_clip(tmp_path, tiny_model):
     assert result.exit_code == 1
     assert "3 translated, 0 skipped, 1 failed" in result.output
     assert "broken.mp4" in result.output and "failed" in result.output
-    assert (out / "a.mp4").is_file() and (out / "sub" / "b.mkv").is_file() and (out / "still.png").is_file()
-    assert not (out / "broken.mp4").exists()
+    # each output named as a single file's would be: NAME_MODEL.EXT
+    assert (out / "a_tiny.mp4").is_file() and (out / "sub" / "b_tiny.mkv").is_file()
+    assert (out / "still_tiny.png").is_file() and not (out / "broken_tiny.mp4").exists()
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
 
     # A rerun skips what exists and retries only the broken one.
@@ -66,7 +67,7 @@ def test_folder_without_recursion_ignores_subfolders(tmp_path, tiny_model):
     result = invoke("translate", clips, "-m", tiny_model, "--quiet")
     assert result.exit_code == 0, result.output
     out = tmp_path / "clips_tiny"  # default: beside the input folder
-    assert (out / "a.mp4").is_file() and not (out / "sub").exists()
+    assert (out / "a_tiny.mp4").is_file() and not (out / "sub").exists()
 
 
 def test_image_in_image_out_same_size(tmp_path, tiny_model):

@@ -17,12 +17,12 @@ from PIL import Image
 
 from vidgan.checkpoints import LoadedModel
 from vidgan.pipeline.clip import TranslateOptions, translate_clip
-from vidgan.pipeline.jobs import output_folders, translate_folder
+from vidgan.pipeline.plan import plan_job, run_plan
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.video.formats import EncodeSettings
 
 ray = pytest.importorskip("ray", reason="the Ray extra is not installed: pip install -e '.[test,ray]'")
-from vidgan.cluster import RayOptions, translate_on_ray  # noqa: E402
+from vidgan.cluster import LONG_CLIPS, RayOptions, translate_on_ray  # noqa: E402
 
 TESTS = Path(__file__).parent
 OPTIONS = TranslateOptions(quiet=True, size=None, encode=EncodeSettings(crf=0))
@@ -49,16 +49,9 @@ def folder(tmp_path: Path) -> Path:
     return src
 
 
-def jobs_of(src: Path, out: Path) -> list[tuple[Path, Path]]:
-    from vidgan.pipeline.jobs import checked_folder_jobs
-
-    return checked_folder_jobs(src, out, recursive=True)
-
-
 def run_on_ray(src: Path, out: Path, model, options=OPTIONS):
-    jobs = jobs_of(src, out)
-    with output_folders(out, jobs):
-        return translate_on_ray(jobs, LoadedModel("test", model), options, RayOptions())
+    plan = plan_job(src, out, "", options, recursive=True, long_clips=LONG_CLIPS)
+    return translate_on_ray(plan, LoadedModel("test", model), options, RayOptions())
 
 
 def same_outputs(a: Path, b: Path) -> None:
@@ -74,8 +67,8 @@ def same_outputs(a: Path, b: Path) -> None:
 def test_a_folder_on_ray_equals_the_single_process_run_and_resumes(local_ray, tmp_path):
     src = folder(tmp_path)
     results = run_on_ray(src, tmp_path / "ray", Invert())
-    single = translate_folder(src, tmp_path / "one", FrameTranslator(Invert(), torch.device("cpu")), OPTIONS,
-                              recursive=True)  # fmt: skip
+    single = run_plan(plan_job(src, tmp_path / "one", "", OPTIONS, recursive=True),
+                      FrameTranslator(Invert(), torch.device("cpu")), OPTIONS)  # fmt: skip
     assert [(r.src.name, bool(r.error)) for r in results] == [(r.src.name, bool(r.error)) for r in single]
     assert [r.src.name for r in results if r.error] == ["broken.mp4"]  # the others finished
     assert "not a video" in next(r.error for r in results if r.error)

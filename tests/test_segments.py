@@ -11,7 +11,8 @@ from vidgan.cli import main
 from vidgan.errors import VidganError
 from vidgan.metrics.temporal import frames_of
 from vidgan.pipeline.clip import TranslateOptions, translate_clip
-from vidgan.pipeline.segments import plan_clip, translate_segmented
+from vidgan.pipeline.plan import plan_job, run_plan
+from vidgan.pipeline.segments import plan_clip
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.temporal import FlowEstimator, SmoothingConfig, consistent, warp
 from vidgan.video.decode import probe
@@ -24,6 +25,11 @@ VFR = [0.0, 0.05, 0.12, 0.2, 0.33, 0.4, 0.5, 0.52, 0.61, 0.75, 0.8, 0.9, 1.0, 1.
 
 def translator(model=None) -> FrameTranslator:
     return FrameTranslator(model or Invert(), torch.device("cpu"))
+
+
+def translate_segmented(src, dst, translator: FrameTranslator, options: TranslateOptions):
+    """A clip in segments through the one path every job takes: planned, then run here."""
+    return run_plan(plan_job(src, dst, "", options), translator, options)[0]
 
 
 def both(src, tmp_path, suffix=".mp4", **fields):

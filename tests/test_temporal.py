@@ -29,10 +29,10 @@ def run(src, dst, model, mode="none", strength=0.6, **kw):
 def test_warping_error_separates_stable_from_flickering(tmp_path, method):
     clip = make_shift_clip(tmp_path / "pan.mp4")
     frames = list(frames_of(clip))
-    stable = warping_error(frames, frames, method)
+    stable = warping_error(zip(frames, frames), method)
     rng = np.random.default_rng(0)
     flicker = [np.clip(f.astype(np.int16) + rng.integers(-30, 30), 0, 255).astype(np.uint8) for f in frames]
-    flickering = warping_error(frames, flicker, method)
+    flickering = warping_error(zip(frames, flicker), method)
     assert stable < 2e-4  # a panning shot translated consistently: near zero
     assert flickering > 20 * stable and flickering > 3e-3
 
@@ -126,6 +126,23 @@ def test_metrics_command(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warping error (dis)" in result.output and "warping error (farneback)" in result.output
     assert (tmp_path / "m.json").is_file()
+
+
+def test_metrics_pairs_frames_by_time_and_refuses_what_does_not_line_up(tmp_path):
+    """An output of part of a clip is measured against that part (--start/--duration, as translate had them);
+    the whole clip against it, or a longer reference, is refused in one line instead of scored."""
+    clip = make_shift_clip(tmp_path / "pan.mp4", frames=20)  # 10 frames/s
+    part = tmp_path / "part.mp4"
+    run(clip, part, Invert(), start=0.5, duration=1.0)
+    whole = tmp_path / "whole.mp4"
+    run(clip, whole, Invert())
+    aligned = temporal_report(clip, part, methods=["dis"], start=0.5, duration=1.0)["warping_error"]["dis"]
+    assert aligned == pytest.approx(temporal_report(clip, whole, methods=["dis"])["warping_error"]["dis"], rel=0.5)
+    for args in ([clip, part], [clip, part, "--start", "0.5", "--duration", "1.5"],
+                 [clip, part, "--start", "0.5", "--duration", "1", "--reference", whole]):  # fmt: skip
+        result = CliRunner().invoke(main, ["metrics", "temporal", *map(str, args), "--flow", "dis"])
+        assert result.exit_code == 1 and "do not line up" in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1 and "warping error" not in result.output
 
 
 @pytest.mark.parametrize("mode", ["ema", "flow"])

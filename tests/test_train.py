@@ -89,6 +89,34 @@ def test_time_budget_fits_the_whole_schedule():
     assert parse_duration("9m") == 540 and parse_duration("1h30m") == 5400 and parse_duration("90") == 90
 
 
+def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, capsys, monkeypatch):
+    """Steps of 0.6 s (a paper-sized pair on a CPU takes seconds): the run ends within its 6 s budget, set-up
+    and the final save included, says early what it will reach, and the bar knows its total."""
+    import time
+
+    from clips import inverter_config, write_inverted_pair
+
+    from vidgan.train import loop
+
+    a, b = write_inverted_pair(tmp_path / "data", count=8)
+    monkeypatch.setattr(loop, "ESTIMATE_WITHIN", 1.5)
+    trainer = loop.open_run(inverter_config(a, b, tmp_path / "runs", iterations=None, time_budget=6.0))
+    real_step = trainer.train_step
+
+    def slow_step():
+        time.sleep(0.6)
+        return real_step()
+
+    monkeypatch.setattr(trainer, "train_step", slow_step)
+    monkeypatch.setattr(trainer.fitter, "warmup_seconds", 1.0)
+    trainer.run()
+    assert time.perf_counter() - trainer.created <= 6.0
+    out = capsys.readouterr()
+    note = next(line for line in out.out.splitlines() if "trains about" in line)
+    assert "1.7 images/s" in note or "1.6 images/s" in note  # two significant digits, not 0.x rounded away
+    assert trainer.schedule_images == trainer.images_seen and trainer.step >= 5
+
+
 def test_data_folders(tmp_path):
     root = tmp_path / "set"
     (root / "trainA").mkdir(parents=True)

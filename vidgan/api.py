@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from torch import nn
 
 from vidgan.checkpoints import LoadedModel
-from vidgan.cluster import RayOptions, translate_on_ray
+from vidgan.cluster import LONG_CLIPS, RayOptions, translate_on_ray
 from vidgan.errors import VidganError
 from vidgan.models import load_model
 from vidgan.pipeline.clip import TranslateOptions
-from vidgan.pipeline.jobs import (
-    checked_folder_jobs,
-    default_output,
-    make_translator,
-    output_folders,
-    translate_folder,
-    translate_path,
-)
+from vidgan.pipeline.jobs import make_translator
+from vidgan.pipeline.plan import plan_job, run_plan
+from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result
 from vidgan.temporal import DEFAULT_STRENGTH, SmoothingConfig
 
@@ -42,36 +36,24 @@ def translate(
     options: TranslateOptions | None = None,
     recursive: bool = False,
     ray: RayOptions | None = None,
+    listener: Listener | None = None,
 ) -> list[Result]:
     """Translate a clip, an image, or every clip and image in a folder; with `ray`, as tasks on a Ray
-    cluster (vidgan/cluster.py).
+    cluster (vidgan/cluster.py). The job is planned and checked once (pipeline/plan.py), then run.
 
     `model` is a `--model` spec or any module mapping (N, 3, H, W) in [-1, 1] to the same. For a file,
     `dst` defaults to `NAME_MODEL.EXT` in the current folder; for a folder, to `FOLDER_MODEL` beside it.
+    `listener` is told the frames done as they are (and may raise `Cancelled` to stop).
     """
     options = options or TranslateOptions()
-    src = Path(src)
-    if not src.exists():
-        raise VidganError(f"input not found: {src}")
     loaded = _resolve(model)
-    if src.is_dir():
-        out_dir = Path(dst) if dst else src.with_name(f"{src.name}_{loaded.name}")
-        if ray is not None:
-            jobs = checked_folder_jobs(src, out_dir, recursive)
-            with output_folders(out_dir, jobs):
-                results = translate_on_ray(jobs, loaded, options, ray)
-        else:
-            translator = make_translator(loaded.generator, options)
-            results = translate_folder(src, out_dir, translator, options, recursive, loaded.name)
+    plan = plan_job(src, dst, loaded.name, options, recursive, LONG_CLIPS if ray is not None else None)
+    if ray is not None:
+        results = translate_on_ray(plan, loaded, options, ray, listener)
+        if not plan.folder and results[0].error:
+            raise VidganError(results[0].error)
     else:
-        dst = Path(dst) if dst else default_output(src, loaded.name)
-        if ray is not None:
-            results = translate_on_ray([(src, dst)], loaded, options, ray)
-            if results[0].error:
-                raise VidganError(results[0].error)
-        else:
-            translator = make_translator(loaded.generator, options)
-            results = [translate_path(src, dst, translator, options, model=loaded.name)]
+        results = run_plan(plan, make_translator(loaded.generator, options), options, listener)
     for result in results:
         result.notices[:0] = loaded.notices
     return results

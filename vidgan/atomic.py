@@ -11,11 +11,12 @@ from pathlib import Path
 from vidgan.errors import VidganError
 
 
-def check_output_path(target: Path, overwrite: bool, source: Path | None = None) -> None:
-    """Fail before any work on an output that cannot or must not be written."""
+def check_output_path(target: Path, overwrite: bool, source: Path | None = None, folder_made: bool = False) -> None:
+    """Fail before any work on an output that cannot or must not be written (`folder_made`: its folder is
+    made later, by whoever runs the job)."""
     if source is not None and target.resolve() == source.resolve():
         raise VidganError(f"output {target} is the input itself: choose another name")
-    if not target.parent.is_dir():
+    if not folder_made and not target.parent.is_dir():
         raise VidganError(f"output folder does not exist: {target.parent}")
     if target.exists() and not overwrite:
         raise VidganError(f"output exists: {target} (use --overwrite to replace it)")

@@ -19,10 +19,11 @@ from pathlib import Path
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
+from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
-from vidgan.nets import GeneratorConfig, ResnetGenerator
+from vidgan.nets import FAMILIES, GeneratorConfig, build_generator
 
 FORMAT_VERSION = 1
 _SCALE = ".int8_scale"  # suffix of the per-filter scale stored beside an int8 weight
@@ -34,7 +35,7 @@ class LoadedModel:
     """A generator ready for inference, with its card (empty for a bare file)."""
 
     name: str
-    generator: ResnetGenerator
+    generator: nn.Module  # a ResnetGenerator or MobileResnetGenerator (its .config says which)
     card: dict = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # what the user should know about the choice made
 
@@ -76,7 +77,7 @@ def save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[st
 
 
 def save_generator(
-    generator: ResnetGenerator,
+    generator: nn.Module,
     path: str | os.PathLike,
     card: dict | None = None,
     dtype: torch.dtype | str = torch.float16,
@@ -112,7 +113,7 @@ def save_generator(
             stale.unlink(missing_ok=True)
     card_path = path.with_suffix(".json")
     if card is not None:
-        full = {"format_version": FORMAT_VERSION, "architecture": {"type": "resnet_generator", **config.to_dict()}}
+        full = {"format_version": FORMAT_VERSION, "architecture": {"type": config.card_type, **config.to_dict()}}
         full.update(card)
         write_text(card_path, json.dumps(full, indent=2) + "\n")
     else:
@@ -176,13 +177,13 @@ def clean_official_state_dict(state: dict) -> dict[str, torch.Tensor]:
     return out
 
 
-def _build(state: dict[str, torch.Tensor], config: GeneratorConfig, source: str) -> ResnetGenerator:
-    generator = ResnetGenerator(config)
+def _build(state: dict[str, torch.Tensor], config: GeneratorConfig, source: str) -> nn.Module:
     try:
+        generator = build_generator(config)
         generator.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
-    except RuntimeError as e:
+    except (RuntimeError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else "shape mismatch"
-        raise VidganError(f"{source}: weights do not match a ResNet generator ({first})") from None
+        raise VidganError(f"{source}: weights do not match a {config.card_type.replace('_', ' ')} ({first})") from None
     return generator.eval()
 
 
@@ -220,7 +221,15 @@ def load_generator_file(path: str | os.PathLike) -> LoadedModel:
     if metadata.get("quantization") == "int8-per-channel":
         state = dequantize(state)
     if "architecture" in metadata:
-        config = GeneratorConfig(**json.loads(metadata["architecture"]))
+        try:
+            config = GeneratorConfig(**json.loads(metadata["architecture"]))
+        except (TypeError, ValueError) as e:
+            raise VidganError(f"{path}: unknown architecture in its metadata ({e}); a newer vidgan wrote it?") from None
+        if config.family not in FAMILIES:
+            raise VidganError(
+                f"{path}: unknown generator family {config.family!r} (this vidgan knows "
+                f"{', '.join(FAMILIES)}); a newer vidgan wrote it?"
+            )
     else:
         config = infer_config(state)
     card_path = path.with_name(f"{stem}.json")

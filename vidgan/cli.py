@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from vidgan.errors import VidganError
+from vidgan.pipeline.clip import parse_time, parse_working_size
 from vidgan.runtime import DEVICES, PRECISIONS
 from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
 from vidgan.upsample import DEFAULT_METHOD, METHODS
@@ -45,30 +46,17 @@ def _friendly(fn):
 
 
 def _parse_size(ctx, param, value: str) -> int | None:
-    if value == "native":
-        return None
     try:
-        size = int(value)
-    except ValueError:
-        raise click.BadParameter("expected a number of pixels or 'native'") from None
-    if size < 4:
-        raise click.BadParameter("must be at least 4")
-    return size
+        return parse_working_size(value)
+    except VidganError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def _parse_time(ctx, param, value: str | None) -> float | None:
-    """Seconds as `12.5`, `12.5s`, `1:02.5` or `0:01:02.5`."""
-    if value is None:
-        return None
     try:
-        seconds = 0.0
-        for part in value.removesuffix("s").split(":"):
-            seconds = seconds * 60 + float(part)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time: use seconds (12.5) or [h:]m:s (1:02.5)") from None
-    if seconds < 0:
-        raise click.BadParameter("must not be negative")
-    return seconds
+        return parse_time(value)
+    except VidganError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 # Path types and options several commands share, declared once.
@@ -136,6 +124,14 @@ def main() -> None:
     "compile_",
     is_flag=True,
     help="torch.compile the generator for the clip's frame size (worth it for long clips on a GPU).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["torch", "onnxruntime"]),
+    default="torch",
+    show_default=True,
+    help="What runs the generator: torch, or onnxruntime on the CPU (pip install 'vidgan[onnx]'; faster there, "
+    "see docs/benchmarks.md).",
 )
 @click.option(
     "--size",
@@ -219,7 +215,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices; errors still print.")
 @_friendly
 def translate(input_path: Path, output: Path | None, model: str, recursive: bool, device: str, precision: str,
-              batch_size: int, compile_: bool, size: int | None, output_size: str, upsample: str, codec: str | None,
+              batch_size: int, compile_: bool, backend: str, size: int | None, output_size: str, upsample: str,
+              codec: str | None,
               crf: float | None, preset: str | None, smooth: str, smooth_strength: float, compare: bool,
               start: float | None, duration: float | None, overwrite: bool, keep_partial: bool,
               segment: float | None, ray_address: str | None, ray_gpus: float | None, ray_cpus: float,
@@ -241,6 +238,7 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
 
     options = TranslateOptions(
         size=size, output_size=output_size, upsample=upsample, batch_size=batch_size, device=device, compile=compile_,
+        backend=backend,
         precision=precision, encode=EncodeSettings(codec, crf, preset), compare=compare,
         smooth=SmoothingConfig(smooth, smooth_strength),
         start=start, duration=duration, overwrite=overwrite, keep_partial=keep_partial, segment=segment, quiet=quiet,
@@ -249,6 +247,13 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
         raise click.BadParameter("must be more than 0", param_hint="--duration")
     if options.segment == 0:
         raise click.BadParameter("must be more than 0", param_hint="--segment")
+    if not quiet and ray_address is None:
+        from vidgan.models import faster_alternative
+        from vidgan.runtime import pick_device
+
+        hint = faster_alternative(model) if pick_device(device).type == "cpu" else None
+        if hint:
+            click.echo(f"note: {hint}", err=True)
     ray = None
     if ray_address is not None:
         from vidgan.cluster import RayOptions
@@ -256,8 +261,9 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
         ray = RayOptions(ray_address, ray_gpus, ray_cpus)
     results = run(input_path, output, model, options, recursive, ray)
     if input_path.is_dir():  # notices were written as each file finished
-        _print_table(results)
         failed = [r for r in results if r.error or r.partial]
+        if failed or not quiet:  # quiet: errors only
+            _print_table(results, err=quiet)
         if failed:
             raise click.ClickException(f"{len(failed)} of {len(results)} files failed or are partial")
         return
@@ -267,15 +273,18 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     frames = f"{r.frames} frame{'s' * (r.frames != 1)}"
     if r.partial:
         raise click.ClickException(f"kept a partial output, {r.dst} ({frames}): {r.partial}")
-    click.echo(f"wrote {r.dst} ({frames} in {r.seconds:.1f} s, {r.fps:.1f} frames/s)")
+    if not quiet:
+        click.echo(f"wrote {r.dst} ({frames} in {r.seconds:.1f} s, {r.fps:.1f} frames/s)")
 
 
 def _status(r) -> str:
     return "skipped (exists)" if r.skipped else "failed" if r.error else "partial" if r.partial else "ok"
 
 
-def _print_table(results) -> None:
-    """One row per file, cut to the terminal's width; the reasons for failures below the table, in full."""
+def _print_table(results, err: bool = False) -> None:
+    """One row per file, cut to the terminal's width; the reasons for failures below the table, in full
+    (`err`: all of it to stderr)."""
+    echo = functools.partial(click.echo, err=err)
     rows = [("file", "status", "frames", "frames/s")]
     rows += [(str(r.src.name), _status(r), str(r.frames) if r.frames else "", f"{r.fps:.1f}" if r.frames else "")
              for r in results]  # fmt: skip
@@ -284,14 +293,14 @@ def _print_table(results) -> None:
     widths[0] = max(8, min(widths[0], room))
     for row in rows:
         name = row[0] if len(row[0]) <= widths[0] else "..." + row[0][-(widths[0] - 3) :]
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip((name, *row[1:]), widths)).rstrip())
+        echo("  ".join(cell.ljust(w) for cell, w in zip((name, *row[1:]), widths)).rstrip())
     for r in results:
         reason = r.error or r.partial
         if reason:
-            click.echo(reason if str(r.src) in reason else f"{r.src}: {reason}")
+            echo(reason if str(r.src) in reason else f"{r.src}: {reason}")
     counts = {status: sum(_status(r) == status for r in results) for status in ("ok", "skipped (exists)", "failed",
                                                                                     "partial")}  # fmt: skip
-    click.echo(f"{counts['ok']} translated, {counts['skipped (exists)']} skipped, {counts['failed']} failed"
+    echo(f"{counts['ok']} translated, {counts['skipped (exists)']} skipped, {counts['failed']} failed"
                + (f", {counts['partial']} partial" if counts["partial"] else ""))  # fmt: skip
 
 
@@ -329,6 +338,9 @@ _TRAIN_OPTIONS = [
     ("--identity", "identity", float, "Identity-loss weight relative to lambda; 0 turns it off.  [default: 0.5]"),
     ("--gan-mode", "gan_mode", click.Choice(["lsgan", "vanilla"]), "Adversarial loss.  [default: lsgan]"),
     ("--pool-size", "pool_size", click.IntRange(0), "Generated images the discriminators remember.  [default: 50]"),
+    ("--generator", "generator", click.Choice(["resnet", "mobile"]),
+     "Generator family: resnet (the paper's) or mobile (separable blocks, no checkerboard, ~13x fewer "
+     "multiply-adds).  [default: resnet]"),
     ("--ngf", "ngf", click.IntRange(1), "Generator filters in the first layer.  [default: 64]"),
     ("--n-blocks", "n_blocks", click.IntRange(1), "Generator residual blocks (9 at 256 px, 6 at 128).  [default: 9]"),
     ("--ndf", "ndf", click.IntRange(1), "Discriminator filters in the first layer.  [default: 64]"),
@@ -342,7 +354,8 @@ _TRAIN_OPTIONS = [
     ("--data-licence", "data_licence", str, "The data's licence, copied into the model cards."),
     ("--seed", "seed", int, "Seed of networks, data order, augmentation and pools.  [default: 0]"),
     ("--device", "device", click.Choice(["auto", "cpu", "cuda"]), "Where to train.  [default: auto]"),
-    ("--precision", "precision", click.Choice(["auto", "fp32", "bf16"]), "auto is bf16 on CUDA.  [default: auto]"),
+    ("--precision", "precision", click.Choice(["auto", "fp32", "bf16"]),
+     "auto is bf16 on CUDA and on CPUs with bf16 hardware.  [default: auto]"),
     ("--channels-last/--no-channels-last", "channels_last", bool, "NHWC layout on CUDA.  [default: on]"),
     ("--compile/--no-compile", "compile", bool, "torch.compile the networks.  [default: off]"),
     ("--compile-mode", "compile_mode", click.Choice(["default", "reduce-overhead", "max-autotune"]),
@@ -353,8 +366,13 @@ _TRAIN_OPTIONS = [
 ]  # fmt: skip
 
 
-def _train_options(fn):
+def _train_options(fn, only: set[str] | None = None, defaults: dict | None = None):
+    """The training options (those of `only`, if given); `defaults` rewrites the help's defaults."""
     for flag, field_name, kind, text in reversed(_TRAIN_OPTIONS):
+        if only is not None and field_name not in only:
+            continue
+        if defaults and field_name in defaults:
+            text = text.rsplit("  [default:", 1)[0] + f"  [default: {defaults[field_name]}]"
         if kind is bool:
             fn = click.option(flag, field_name, default=None, help=text)(fn)
         else:
@@ -413,7 +431,6 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     the generators go to the user folder, so `vidgan translate --model NAME` uses them.
     """
     from vidgan.train.config import TrainConfig, load_recipe, parse_duration
-    from vidgan.train.export import export_run
     from vidgan.train.loop import open_run
 
     values = load_recipe(recipe) if recipe else {}
@@ -432,6 +449,13 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     seconds = parse_duration(stop_after) if stop_after else None
     config = None if resume or continue_from else TrainConfig.from_dict(values)
     trainer = open_run(config, resume, init_from, quiet, seconds, continue_from, given if continue_from else None)
+    _run_training(trainer, save_compact, no_export)
+
+
+def _run_training(trainer, save_compact: Path | None, no_export: bool) -> None:
+    """Train an opened run to its end (or its --stop-after), report, and export its generators."""
+    from vidgan.train.export import export_run
+
     if trainer.complete:
         trainer.close()
         raise VidganError(f"{trainer.run_dir} is complete ({trainer.images_seen:,} of {trainer.schedule_images:,} "
@@ -457,45 +481,147 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
                 click.echo(f"exported {path}")
 
 
+_DISTILL_FIELDS = {"generator", "ngf", "n_blocks", "ndf", "n_layers_d", "load_size", "crop_size", "preprocess", "flip",
+                   "frames_per_clip", "data_licence", "epochs", "iterations", "images", "time_budget", "batch_size",
+                   "lr", "lr_scaling", "beta1", "pool_size", "seed", "device", "precision", "channels_last",
+                   "compile", "compile_mode", "runs_dir", "save_every", "log_every", "sample_every"}  # fmt: skip
+
+
+def _distill_options(fn):
+    from vidgan.train.config import DISTILL_DEFAULTS
+
+    return _train_options(fn, _DISTILL_FIELDS, DISTILL_DEFAULTS)
+
+
+@main.command()
+@click.argument("teacher", required=False)
+@click.option("--a", "a", type=click.Path(), help="The teacher's input domain: a folder of images or clips (or the "
+              "dataset root holding trainA).")  # fmt: skip
+@click.option("--name", help="Run and model name: NAME is the student, its reverse (x2y-fast -> y2x-fast) the inverse.")
+@_distill_options
+@click.option("--targets", "distill_targets", type=click.Choice(["cached", "online"]), default=None,
+              help="cached: the teacher translates each whole image once; online: every crop at every step "
+              "(slower; the feature losses need it).  [default: cached]")  # fmt: skip
+@click.option("--feature-weight", type=click.FloatRange(0), default=None,
+              help="Weight of the feature losses (inner activations matched through learned 1x1 convolutions; "
+              "needs --targets online).  [default: 0]")  # fmt: skip
+@click.option(
+    "--adversarial-weight",
+    type=click.FloatRange(0),
+    default=None,
+    help="Weight of an LSGAN term against discriminators of --ndf filters; 0: none.  [default: 0]",
+)
+@click.option("--resume", type=_FOLDER, help="Continue the distillation in this run folder exactly where it stopped.")
+@click.option("--stop-after", help="End this run after this wall time (9m), saved; --resume goes on.")
+@click.option("--save-compact", type=_FOLDER, help="At every save, also write a compact state here.")
+@click.option("--no-export", is_flag=True, help="Do not export the generators at the end.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_friendly
+def distill(teacher: str, resume: Path | None, stop_after: str | None, save_compact: Path | None, no_export: bool,
+            quiet: bool, **settings) -> None:  # fmt: skip
+    """Train a small, fast generator to reproduce TEACHER (any --model: a name, official:NAME, a file) on
+    images of its input domain, and a second one to invert it (GAN Compression's distillation).
+
+    \b
+      vidgan distill horse2zebra --a ../shared/data/horse2zebra --name horse2zebra-fast --time-budget 1h
+      vidgan distill --resume runs/horse2zebra-fast
+      vidgan train --init-from runs/horse2zebra-fast --a A --b B --generator mobile ...   (then a CycleGAN)
+    The student is the mobile generator (depthwise-separable blocks, resize-convolution upsampling); its
+    card names its teacher. The run is a training run like `vidgan train`'s: the schedule in images, resumable,
+    exported at the end to the user folder (NAME, and the inverse under the reverse name).
+    """
+    from vidgan.train.config import DISTILL_DEFAULTS, TrainConfig, parse_duration
+    from vidgan.train.loop import open_run
+
+    given = {k: v for k, v in settings.items() if v is not None}
+    seconds = parse_duration(stop_after) if stop_after else None
+    if resume is not None:
+        if given or teacher:
+            raise click.UsageError("--resume continues a run with its own teacher and settings: give no others")
+        trainer = open_run(None, resume, quiet=quiet, stop_after=seconds)
+    else:
+        if not teacher or not given.get("a") or not given.get("name"):
+            raise click.UsageError(
+                "give the teacher, its domain and the student's name: TEACHER --a FOLDER --name NAME"
+            )
+        if "time_budget" in given:
+            given["time_budget"] = parse_duration(given["time_budget"])
+        values = dict(DISTILL_DEFAULTS)
+        if any(k in given for k in ("epochs", "iterations", "images", "time_budget")):
+            values.update(epochs=None, iterations=None, images=None, time_budget=None)
+        trainer = open_run(TrainConfig.from_dict(values | given | {"teacher": teacher}), quiet=quiet,
+                           stop_after=seconds)  # fmt: skip
+    _run_training(trainer, save_compact, no_export)
+
+
 # What --continue may set anew: where the data are and how fast to train, not what is trained.
 _CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_last", "compile", "compile_mode",
                        "batch_size", "save_every", "log_every", "sample_every"}  # fmt: skip
 
 
 @main.command()
-@click.argument("run_dir", type=_FOLDER)
+@click.argument("source")
 @click.option(
     "-o",
     "--output",
-    type=_FOLDER,
-    help="Folder to write to. Default: the user folder, where --model NAME looks.",
+    type=click.Path(path_type=Path),
+    help="A run's generators: the folder to write to (default: the user folder, where --model NAME looks). "
+    "A model: the file to write (required).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["safetensors", "onnx"]),
+    default="safetensors",
+    show_default=True,
+    help="safetensors (vidgan's checkpoint with its card) or onnx (for onnxruntime and other runtimes: "
+    "dynamic height and width, input and output in [-1, 1], the card in its metadata).",
 )
 @click.option(
     "--precision",
     type=click.Choice(["fp16", "fp32", "int8"]),
     default="fp16",
     show_default=True,
-    help="Weights' format; int8 is per-channel quantised and refused if it strays over 38 dB PSNR from fp16.",
+    help="safetensors weights' format; int8 is per-channel quantised and refused if it strays over 38 dB "
+    "PSNR from fp16.",
 )
-@click.option("--max-shard-size", default=None, help="Split files larger than this (e.g. 10MB).")
+@click.option("--max-shard-size", default=None, help="Split safetensors files larger than this (e.g. 10MB).")
 @click.option(
     "--compact",
     is_flag=True,
-    help="Write a compact training state instead (int8 generators with cards, discriminators, progress), "
+    help="Write a run's compact training state instead (int8 generators with cards, discriminators, progress), "
     "which `vidgan train --continue` goes on from; -o is then required.",
 )
 @_friendly
-def export(run_dir: Path, output: Path | None, precision: str, max_shard_size: str | None, compact: bool) -> None:
-    """Write a run's generators (A to B, B to A) as safetensors with their model cards."""
-    from vidgan.train.export import export_run, load_run_state, parse_size
+def export(source: str, output: Path | None, fmt: str, precision: str, max_shard_size: str | None,
+           compact: bool) -> None:  # fmt: skip
+    """Write a generator in another form: SOURCE is a training run's folder (both its generators, A to B
+    and B to A) or anything --model accepts (a name, official:NAME, a file).
+
+    \b
+      vidgan export runs/photo2painting --precision int8
+      vidgan export horse2zebra-fast --format onnx -o h2z.onnx
+      vidgan export official:horse2zebra -o h2z.safetensors --precision int8
+    """
+    from vidgan.train.export import export_model, export_run, load_run_state, parse_size
     from vidgan.train.state import write_compact
 
+    shard = parse_size(max_shard_size) if max_shard_size else None
+    run = Path(source).is_dir() and (Path(source) / "state.pt").is_file()
     if compact:
+        if not run:
+            raise click.UsageError("--compact writes a training run's state: give a run folder")
         if output is None:
             raise click.UsageError("--compact needs -o FOLDER")
-        paths = write_compact(load_run_state(run_dir), output)
+        paths = write_compact(load_run_state(source), output)
+    elif run:
+        paths = export_run(source, output, precision, shard, fmt)
     else:
-        paths = export_run(run_dir, output, precision, parse_size(max_shard_size) if max_shard_size else None)
+        if Path(source).is_dir():
+            raise VidganError(f"{source} is not a training run (no state.pt)")
+        if output is None:
+            raise click.UsageError(f"give the file to write: -o NAME.{'onnx' if fmt == 'onnx' else 'safetensors'}")
+        paths = [export_model(source, output, fmt, precision, shard)]
     for path in paths:
         click.echo(f"exported {path}")
 
@@ -623,18 +749,23 @@ def metrics() -> None:
     help="Optical flow used to warp the previous frame.",
 )
 @click.option("--json", "json_path", type=_FILE, help="Also write the figures here.")
+@click.option("--start", default=None, callback=_parse_time, help="OUTPUT was translated from INPUT from here on "
+              "(as translate's --start).")  # fmt: skip
+@click.option("--duration", default=None, callback=_parse_time, help="... and this long (as translate's --duration).")
 @_friendly
 def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None, methods: str,
-                     json_path: Path | None) -> None:  # fmt: skip
+                     json_path: Path | None, start: float | None, duration: float | None) -> None:  # fmt: skip
     """Warping error of OUTPUT (translated from INPUT): flicker between consecutive frames after following
-    the input's motion (Lai et al. 2018; lower is steadier), in [0, 1] pixel units squared."""
+    the input's motion (Lai et al. 2018; lower is steadier), in [0, 1] pixel units squared. Frames are paired
+    by their times; an output of part of the clip needs the --start/--duration it was made with, and frames
+    that do not line up are refused, never scored."""
     import json
 
     from vidgan.atomic import write_text
     from vidgan.metrics.temporal import temporal_report
 
     chosen = ("dis", "farneback") if methods == "both" else (methods,)
-    report = temporal_report(input_path, output_path, reference, chosen)
+    report = temporal_report(input_path, output_path, reference, chosen, start, duration)
     for method, value in report["warping_error"].items():
         click.echo(f"warping error ({method}): {value:.6f}")
     if reference is not None:
@@ -642,6 +773,18 @@ def metrics_temporal(input_path: Path, output_path: Path, reference: Path | None
         click.echo(f"SSIM to reference: {report['ssim_to_reference']:.4f}")
     if json_path:
         write_text(json_path, json.dumps(report, indent=2) + "\n")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_friendly
+def progress(paths: tuple[Path, ...]) -> None:
+    """Where training runs or compact states stand: images seen of the schedule, images/s lately, the last
+    losses (a run folder), or the runs and hours so far (a compact state)."""
+    from vidgan.train.progress import describe
+
+    for path in paths:
+        click.echo(describe(path))
 
 
 @main.command("plot-losses")
@@ -653,6 +796,43 @@ def plot_losses(run_dir: Path, output: Path | None) -> None:
     from vidgan.train.plot import plot_losses as plot
 
     click.echo(f"wrote {plot(run_dir, output)}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another than this "
+              "machine's own needs --auth.")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
+@click.option("--auth", metavar="USER:PASSWORD", help="HTTP Basic authentication for the page and the API.")
+@click.option("--max-upload", default="2GB", show_default=True, help="The largest upload taken (larger: 413).")
+@click.option("--max-duration", default="10m", show_default=True,
+              help="The most video one job may translate (start/duration choose a part of a longer clip).")  # fmt: skip
+@click.option("--keep", default="1h", show_default=True, help="How long a finished job and its files are kept.")
+@_device_option
+@click.option("--jobs", "workers", type=click.IntRange(1), default=None,
+              help="Jobs running at once.  [default: 1, or 4 with --ray]")  # fmt: skip
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Run the jobs as Ray tasks (as translate --ray).")  # fmt: skip
+@_friendly
+def serve(host: str, port: int, auth: str | None, max_upload: str, max_duration: str, keep: str, device: str,
+          workers: int | None, ray_address: str | None) -> None:  # fmt: skip
+    """A web page and an HTTP service for translating clips (pip install 'vidgan[web]').
+
+    \b
+      vidgan serve                       # http://127.0.0.1:7860
+      vidgan serve --host 0.0.0.0 --auth me:secret
+    Jobs queue (one runs at a time per device); each has its own private folder, deleted with the job,
+    after --keep, and at shutdown. The API: POST /api/jobs, GET/DELETE /api/jobs/ID, GET /api/jobs/ID/result
+    (README, "Serve").
+    """
+    from vidgan.train.config import parse_duration
+    from vidgan.train.export import parse_size
+    from vidgan.web.app import serve as run
+    from vidgan.web.jobs import Settings
+
+    settings = Settings(max_upload=parse_size(max_upload), max_duration=parse_duration(max_duration),
+                        keep=parse_duration(keep), device=device, workers=workers or (4 if ray_address else 1),
+                        ray=ray_address)  # fmt: skip
+    run(settings, host, port, auth, log=lambda m: click.echo(m, err=True))
 
 
 @main.command("bench-train")
@@ -733,12 +913,24 @@ def _parse_sizes(ctx, param, value: str) -> list[tuple[int, int]]:
     help="Only time the video plumbing, here and in this other vidgan source tree (e.g. `git worktree add "
     "/tmp/prev HEAD~1`), on the same clips.",
 )
+@click.option(
+    "--models",
+    default=None,
+    help="Only compare these models (comma-separated, the first the baseline) on --clip: the generator alone "
+    "and vidgan translate with the default options, e.g. horse2zebra,horse2zebra-fast.",
+)
+@click.option(
+    "--backends",
+    default="torch",
+    show_default=True,
+    help="With --models: the backends to time each model with (torch, onnxruntime).",
+)
 @_friendly
 def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: str, working: int | None,
           compile_: bool, clip: Path | None, preset: str | None, presets: str | None,
-          against: Path | None) -> None:  # fmt: skip
+          against: Path | None, models: str | None, backends: str) -> None:  # fmt: skip
     """Time vidgan translate against a sequential fp32 batch-1 loop, the generator alone and decode+encode
-    alone, all in this run, and print a Markdown table."""
+    alone, all in this run, and print a Markdown table (with --models: models against each other)."""
     import tempfile
 
     from vidgan.bench.translate import (
@@ -752,9 +944,15 @@ def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: s
     )
     from vidgan.runtime import describe_device, pick_device, pick_precision
 
-    if presets and clip is None:
-        raise click.UsageError("--presets compares on a real clip: give --clip")
+    if (presets or models) and clip is None:
+        raise click.UsageError(f"{'--presets' if presets else '--models'} compares on a real clip: give --clip")
     log = lambda m: click.echo(m, err=True)  # noqa: E731
+    if models:
+        from vidgan.bench.translate import model_table, run_model_benchmark
+
+        rows = run_model_benchmark(models.split(","), clip, frames, backends.split(","), device, log=log)
+        click.echo(model_table(rows, clip, describe_device(pick_device(device))))
+        return
     if precisions == "auto":
         precisions = ",".join(dict.fromkeys(["fp32", pick_precision(pick_device(device))]))
     if against is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vidgan.checkpoints import INDEX, LoadedModel, load_generator_file
 from vidgan.errors import VidganError
+from vidgan.nets import GeneratorConfig, build_generator, count_macs
 from vidgan.official import OFFICIAL_NAMES, fetch_official, official_path
 from vidgan.runtime import user_dir
 
@@ -41,7 +42,7 @@ def find_named(name: str, suffixes: tuple[str, ...] = SUFFIXES) -> Path | None:
     return found[0] if found else None
 
 
-def _looks_like_path(spec: str) -> bool:
+def looks_like_path(spec: str) -> bool:
     return spec.endswith((".safetensors", ".pth", ".pt", INDEX)) or os.sep in spec or Path(spec).is_file()
 
 
@@ -59,7 +60,7 @@ def find_model(spec: str) -> Path:
     """Turn `--model` into a file: a path, a shipped name, a name in the user folder, or official:NAME."""
     if spec.startswith("official:"):
         return fetch_official(spec.split(":", 1)[1])
-    if _looks_like_path(spec):
+    if looks_like_path(spec):
         return _model_file(spec)
     found = find_named(spec)
     if found is not None:
@@ -77,7 +78,7 @@ def load_model(spec: str) -> LoadedModel:
     """`--model` to a ready generator; `notices` says when a name was in both folders."""
     loaded = load_generator_file(find_model(spec))
     loaded.name = spec.split(":", 1)[1] if spec.startswith("official:") else loaded.name
-    if not spec.startswith("official:") and not _looks_like_path(spec):
+    if not spec.startswith("official:") and not looks_like_path(spec):
         taken, *others = named_files(spec)
         loaded.notices += [f"--model {spec}: took the shipped {taken.name}; yours is {other} (pass that path to "
                            f"--model to use it)" for other in others if other.parent != taken.parent][:1]  # fmt: skip
@@ -92,8 +93,31 @@ def undertrained_note(card: dict) -> str | None:
     return f"undertrained: {training['images_seen']:,} of {training['aim_images']:,} images"
 
 
+def faster_alternative(spec: str) -> str | None:
+    """Where a shipped model was distilled from `spec` and its card records how much faster it translates on a
+    CPU: a line saying so (for `vidgan translate` on a CPU to print up front)."""
+    for card_path in sorted(shipped_dir().glob("*.json")):
+        card = json.loads(card_path.read_text())
+        speed = card.get("speed", {})
+        if card.get("teacher", {}).get("model") == spec and card["teacher"].get("role") == "reproduces it" and speed:
+            return (f"{card_path.stem} is {spec} distilled into the fast generator: {speed['translate_speedup']:.1f}x "
+                    f"as fast end to end on a CPU ({speed['measured_on']}); --model {card_path.stem}")  # fmt: skip
+    return None
+
+
+def cost(architecture: dict) -> str:
+    """A generator's cost per 256x256 frame, from a card's architecture ("" where it cannot be read)."""
+    try:
+        config = GeneratorConfig(**{k: v for k, v in architecture.items() if k != "type"})
+        macs = count_macs(build_generator(config), 64, 64) * 16  # convolutions' work grows with the pixels
+    except (TypeError, ValueError):
+        return ""
+    return f"{macs / 1e9:.1f} GMACs/frame"
+
+
 def list_models() -> list[tuple[str, str, str]]:
-    """(name to pass to --model, where it is, a short description) for every model vidgan can use."""
+    """(name to pass to --model, where it is, a short description: its cost per frame, how much faster than
+    its teacher where measured, undertrained where so) for every model vidgan can use."""
     rows = []
     for where, folder in (("shipped", shipped_dir()), ("user", user_dir())):
         models = sorted(folder.glob("*.safetensors")) + sorted(folder.glob(f"*{INDEX}")) if folder.is_dir() else []
@@ -105,10 +129,17 @@ def list_models() -> list[tuple[str, str, str]]:
             card = json.loads(card_path.read_text()) if card_path.is_file() else {}
             if card.get("kind") == "judge":
                 continue  # an evaluation classifier, not a translation model
-            note = undertrained_note(card)
+            notes = [cost(card["architecture"]) if "architecture" in card else ""]
+            if card.get("speed"):
+                notes.append(
+                    f"{card['speed']['translate_speedup']:.1f}x as fast as {card['teacher']['model']} on a CPU"
+                )
+            notes.append(undertrained_note(card) or "")
             description = card.get("description", str(path))
-            rows.append((name, where, f"[{note}] {description}" if note else description))
+            notes = "; ".join(n for n in notes if n)
+            rows.append((name, where, f"[{notes}] {description}" if notes else description))
+    paper = cost(GeneratorConfig().to_dict())  # the authors' generators are all the paper's ResNet
     for name in OFFICIAL_NAMES:
         state = "downloaded" if official_path(name).is_file() else "downloads on first use"
-        rows.append((f"official:{name}", "official", f"CycleGAN authors' pretrained generator ({state})"))
+        rows.append((f"official:{name}", "official", f"[{paper}] CycleGAN authors' pretrained generator ({state})"))
     return rows

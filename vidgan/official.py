@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -41,8 +42,25 @@ def fetch_official(name: str, quiet: bool = False) -> Path:
     target = official_path(name)
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     url = f"{os.environ.get('VIDGAN_OFFICIAL_URL', DEFAULT_URL).rstrip('/')}/{name}.pth"
+    made = [folder for folder in (target.parent.parent, target.parent) if not folder.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _download(name, url, target, quiet)
+    finally:
+        for folder in reversed(made):  # a failed download leaves no empty cache folder behind
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def _offline(error: Exception) -> bool:
+    """Whether a download failed for want of a network (no name service, no route, refused, timed out), rather
+    than for what the server answered."""
+    reason = getattr(error, "reason", error)
+    return not isinstance(error, urllib.error.HTTPError) and isinstance(reason, (OSError, TimeoutError))
+
+
+def _download(name: str, url: str, target: Path, quiet: bool) -> Path:
     pth = target.with_suffix(".pth")
     try:
         with urllib.request.urlopen(url, timeout=60) as response, atomic_path(pth, overwrite=True) as tmp:
@@ -57,6 +75,10 @@ def fetch_official(name: str, quiet: bool = False) -> Path:
             if total is not None and tmp.stat().st_size != total:
                 raise VidganError(f"download of {url} was cut short")
     except (urllib.error.URLError, OSError) as e:
+        if _offline(e):
+            raise VidganError(f"official:{name} is downloaded on first use, but {urllib.parse.urlsplit(url).netloc} "
+                              f"cannot be reached (no network?): fetch {url} elsewhere and pass the file to "
+                              f"--model ({name}.pth)") from None  # fmt: skip
         raise VidganError(f"cannot download {url}: {getattr(e, 'reason', e)}") from None
     try:
         loaded = load_generator_file(pth)

@@ -19,10 +19,11 @@ import torch
 from torch import nn
 
 from vidgan.checkpoints import LoadedModel
-from vidgan.cluster import RayOptions, import_ray, translate_on_ray
+from vidgan.cluster import LONG_CLIPS, RayOptions, import_ray, translate_on_ray
 from vidgan.models import load_model
 from vidgan.pipeline.clip import TranslateOptions
-from vidgan.pipeline.jobs import make_translator, translate_path
+from vidgan.pipeline.jobs import make_translator
+from vidgan.pipeline.plan import plan_files, run_plan
 from vidgan.pipeline.segments import join_clip, plan_clip, translate_segment
 from vidgan.video.decode import probe
 
@@ -74,6 +75,7 @@ def overheads(model: LoadedModel, clip: Path, options: TranslateOptions, out: Pa
     info = probe(clip)
     segmented = replace(options, segment=max(0.5, (info.duration or 4) / 4), start=None, duration=None)
     plan = plan_clip(clip, out / f"joined_{clip.name}", segmented, "identity")
+    plan.prepare()
     translator = make_translator(nn.Identity(), segmented)
     for segment in plan.segments:
         translate_segment(plan, segment, translator, segmented)
@@ -97,7 +99,8 @@ def run_ray_benchmark(clips: list[Path], model_spec: str, options: TranslateOpti
         out.mkdir()
         start = time.perf_counter()
         translator = make_translator(model.generator, options)
-        frames = sum(translate_path(src, dst, translator, options).frames for src, dst in _jobs(clips, out))
+        plan = plan_files(_jobs(clips, out), out, "", options)
+        frames = sum(r.frames for r in run_plan(plan, translator, options))
         rows.append(ScalingRow(f"one process, {torch.get_num_threads()} torch threads", time.perf_counter() - start,
                                frames))  # fmt: skip
         log(f"{rows[-1].setup}: {rows[-1].seconds:.1f} s")
@@ -107,7 +110,8 @@ def run_ray_benchmark(clips: list[Path], model_spec: str, options: TranslateOpti
             start = time.perf_counter()
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
             try:
-                results = translate_on_ray(_jobs(clips, out), model, options, RayOptions(cpus=1))
+                plan = plan_files(_jobs(clips, out), out, "", options, LONG_CLIPS)
+                results = translate_on_ray(plan, model, options, RayOptions(cpus=1))
             finally:
                 ray.shutdown()
             failed = [r.error for r in results if r.error]

@@ -63,7 +63,7 @@ def run_smoothing_benchmark(jobs: list[tuple[Path, str]], duration: float | None
                 outputs[mode] = tmp / f"{clip.stem}_{mode}.mp4"
                 translate(clip, outputs[mode], model, options)
             for mode, path in outputs.items():
-                report = temporal_report(clip, path, None if mode == "none" else outputs["none"])
+                report = temporal_report(clip, path, None if mode == "none" else outputs["none"], duration=duration)
                 row = SmoothRow(clip.name, mode, report["warping_error"]["dis"], report["warping_error"]["farneback"],
                                 report.get("psnr_to_reference"), report.get("ssim_to_reference"))  # fmt: skip
                 log(f"{clip.name}, {mode}: warping error {row.dis:.5f} (DIS), {row.farneback:.5f} (Farneback)"

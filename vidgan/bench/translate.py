@@ -309,3 +309,58 @@ def against_table(rows: list[AgainstRow], other: Path) -> str:
              "| clip | here | there | speed-up |", "|---|---|---|---|"]  # fmt: skip
     lines += [f"| {r.clip} | {r.ours:.1f} | {r.theirs:.1f} | {r.ours / r.theirs:.2f}x |" for r in rows]
     return "\n".join(lines)
+
+
+@dataclass
+class ModelRow:
+    model: str
+    backend: str
+    precision: str
+    gmacs: float  # multiply-adds per frame at the working size, in billions
+    generator: float  # frames/s of the generator alone at the clip's working size
+    end_to_end: float  # frames/s of `vidgan translate` on the clip, default options
+
+
+def run_model_benchmark(models: list[str], clip: Path, frames: int, backends: list[str], device_name: str = "auto",
+                        log=print) -> list[ModelRow]:  # fmt: skip
+    """Each model (with each backend the device runs) on one real clip: the generator alone at the clip's
+    working size (before and after, the mean), and `vidgan translate` of the clip's first `frames` frames
+    with the default options, one after another in this run."""
+    from vidgan.models import load_model
+    from vidgan.nets import count_macs
+    from vidgan.pipeline.jobs import make_translator
+
+    info = probe(clip)
+    work = working_size(info.width, info.height, 256)
+    duration = frames / float(info.rate) if info.rate else None
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in models:
+            loaded = load_model(spec)
+            gmacs = count_macs(loaded.generator, work[1] + -work[1] % 4, work[0] + -work[0] % 4) / 1e9
+            for backend in backends:
+                options = TranslateOptions(backend=backend, device=device_name, quiet=True, overwrite=True,
+                                           duration=duration)  # fmt: skip
+                translator = make_translator(loaded.generator, options)
+                batch = default_batch_size(translator.device)
+                before = generator_alone(translator, work, batch, 8)
+                e2e = translate_clip(clip, Path(tmp) / "out.mp4", translator, options)
+                alone = (before + generator_alone(translator, work, batch, 8)) / 2
+                rows.append(ModelRow(spec, backend, translator.precision, gmacs, alone, e2e.fps))
+                log(f"{spec} ({backend}, {translator.precision}): generator {alone:.2f}, translate {e2e.fps:.2f} "
+                    f"frames/s ({e2e.frames} frames)")  # fmt: skip
+    return rows
+
+
+def model_table(rows: list[ModelRow], clip: Path, device: str) -> str:
+    base = rows[0]
+    lines = [f"Device: {device}. {clip.name} at the default working size (short side 256), the default options; "
+             f"frames/s, higher is better; speed-ups against {base.model} ({base.backend}) measured in this run.", "",
+             "| model | backend | precision | GMACs/frame | generator alone | speed-up | vidgan translate | speed-up |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lines.append(
+            f"| {r.model} | {r.backend} | {r.precision} | {r.gmacs:.1f} | {r.generator:.2f} "
+            f"| {r.generator / base.generator:.1f}x | {r.end_to_end:.2f} | {r.end_to_end / base.end_to_end:.1f}x |"
+        )
+    return "\n".join(lines)

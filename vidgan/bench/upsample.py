@@ -26,7 +26,7 @@ from torch import nn
 
 from vidgan.api import translate
 from vidgan.judge import image_files, load_judge
-from vidgan.metrics.temporal import temporal_report
+from vidgan.metrics.temporal import temporal_report, timed_frames, warping_error
 from vidgan.metrics.upsampling import detail_sums, fidelity, sharpness
 from vidgan.models import load_model
 from vidgan.pipeline.clip import TranslateOptions, working_size
@@ -140,7 +140,9 @@ def in_pipeline(clip: Path, model: str, duration: float | None, log=print) -> li
     sharpness, smoothed; its `resize` row the input blurred to the working size, smoothed). The warping
     error also counts sharpness: bilinear warps and the flow's own error do not carry fine detail exactly
     from frame to frame, so the identity's two rows show what keeping the input's detail costs there."""
-    own = temporal_report(clip, clip)["warping_error"]  # the input's own flicker: sensor noise, compression
+    # The input's own flicker (sensor noise, compression) over the same seconds the translations cover.
+    own = {method: warping_error(((f, f) for _, f in timed_frames(clip, duration=duration)), method)
+           for method in ("dis", "farneback")}  # fmt: skip
     rows = [PipelineRow(clip.name, "(the input itself)", own["dis"], own["farneback"], None)]
     runs = [(method, model, method) for method in METHODS]
     runs += [(f"(identity) {method}", nn.Identity(), method) for method in ("detail", "resize")]
@@ -150,7 +152,7 @@ def in_pipeline(clip: Path, model: str, duration: float | None, log=print) -> li
             options = TranslateOptions(upsample=method, smooth=SmoothingConfig("flow"), duration=duration,
                                        encode=EncodeSettings(crf=12), quiet=True)  # fmt: skip
             result = translate(clip, out, generator, options)[0]
-            report = temporal_report(clip, out)["warping_error"]
+            report = temporal_report(clip, out, duration=duration)["warping_error"]
             rows.append(PipelineRow(clip.name, name, report["dis"], report["farneback"], result.fps))
             log(f"{clip.name}, --smooth flow --upsample {name}: warping error {rows[-1].dis:.6f} (DIS), "
                 f"{rows[-1].farneback:.6f} (Farneback), {result.fps:.2f} frames/s")  # fmt: skip

@@ -9,8 +9,12 @@
    identity-like one stays near 1), the correlation of heavily blurred grey G(a) and a (the scene kept;
    a broken or random model loses it), and the grid ratio (checkerboard artefacts of the transposed
    convolutions over flat regions: near 1 for none);
+   "target kept": images already of the target domain (testB through horse2zebra) should come out as
+   they went in; the mean CIE Lab distance (delta E 1976) of the blurred output to the blurred input says
+   how far they are recoloured (0: untouched; about 2.3 is the smallest difference people notice);
 5. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
-6. a contact sheet PNG of inputs and outputs.
+6. for a distilled model (its card names a teacher), the PSNR of its translations to the teacher's;
+7. a contact sheet PNG of inputs and outputs.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves
 HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, letterboxing)
 SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
 GRID_FLAT = 3.0  # grey levels of local detail (RMS) under which a region counts as flat (sky, sand, walls)
+KEPT_SIGMA = 4.0  # blur before the colour distance: stripes redrawn count less, whole regions recoloured count
 
 
 def _grey(images: torch.Tensor) -> list[np.ndarray]:
@@ -101,6 +106,17 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
     blur = functools.partial(cv2.GaussianBlur, ksize=(0, 0), sigmaX=SCENE_SIGMA)
     return [float(np.corrcoef(blur(a).ravel(), blur(b).ravel())[0, 1])
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
+
+
+def lab_distance(source: torch.Tensor, translated: torch.Tensor) -> float:
+    """Mean CIE Lab distance (delta E 1976) between the blurred images, uint8 (N, 3, H, W) each."""
+
+    def lab(image: torch.Tensor) -> np.ndarray:
+        rgb = image.permute(1, 2, 0).numpy().astype(np.float32) / 255
+        return cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), KEPT_SIGMA), cv2.COLOR_RGB2Lab)
+
+    return float(np.mean([np.linalg.norm(lab(a) - lab(b), axis=2).mean() for a, b in zip(source, translated,
+                                                                                          strict=True)]))  # fmt: skip
 
 
 def translate_images(translator: FrameTranslator, images: torch.Tensor, batch: int = 8,
@@ -174,6 +190,14 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
         "scene_correlation_mean": float(np.mean(scene)),
         "scene_correlation_min": min(scene),
     }
+    teacher = loaded.card.get("teacher", {})
+    if teacher.get("role") == "reproduces it":
+        by_teacher = translate_images(FrameTranslator(load_model(teacher["model"]).generator, dev, "fp32"), real_a,
+                                      desc=f"the teacher, {teacher['model']}")  # fmt: skip
+        mse = float((((fake_b.float() - by_teacher.float()) / 127.5) ** 2).mean())
+        report["teacher"] = {"model": teacher["model"], "psnr_db": psnr(mse, peak=2.0)}
+    kept = translate_images(translator, real_b, desc="target domain through it")
+    report["target_kept"] = {"lab_distance": lab_distance(real_b, kept), "images": len(real_b)}
     rows = [real_a, fake_b]
     if reverse:
         back = FrameTranslator(load_model(reverse).generator, dev, "fp32")
@@ -218,6 +242,13 @@ def markdown(r: dict) -> str:
         f"- grid (checkerboard) in flat regions: {t['grid_ratio']:.2f} of the sources' energy at the 2 and 4 px "
         f"periods of the generator's upsampling (near 1: no grid)",
     ]
+    if "teacher" in r:
+        lines += ["", f"- distilled from {r['teacher']['model']}: PSNR of the translations to the teacher's "
+                      f"{r['teacher']['psnr_db']:.2f} dB"]  # fmt: skip
+    if "target_kept" in r:
+        kept = r["target_kept"]["lab_distance"]
+        lines += ["", f"- target kept: images of the target domain through the model, mean CIE Lab distance of "
+                      f"blurred output to blurred input {kept:.2f} (0: untouched)"]  # fmt: skip
     if "cycle" in r:
         lines += [
             "",

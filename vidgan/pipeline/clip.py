@@ -22,7 +22,7 @@ from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
 from vidgan.pipeline.decode import Decode
 from vidgan.pipeline.encode import Encode
-from vidgan.pipeline.progress import Progress
+from vidgan.pipeline.progress import Listener, Progress
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.runner import Stage, run_stages
 from vidgan.pipeline.smooth import Link, Smooth
@@ -47,6 +47,7 @@ class TranslateOptions:
     device: str = "auto"  # auto | cpu | cuda | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 where the hardware has it)
     compile: bool = False  # torch.compile the generator per working size (pays off on long clips on a GPU)
+    backend: str = "torch"  # what runs the generator: torch, or onnxruntime (CPU only; faster there)
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     smooth: SmoothingConfig = field(default_factory=SmoothingConfig)  # temporal smoothing (videos only)
     compare: bool = False  # input and output side by side
@@ -56,6 +57,34 @@ class TranslateOptions:
     keep_partial: bool = False  # an input that breaks off: keep the output up to the break (and say so)
     segment: float | None = None  # seconds per segment (cut at keyframes, joined at the end); None: one piece
     quiet: bool = False  # no progress bars or notices
+
+
+def parse_working_size(text: str) -> int | None:
+    """`--size`: a number of pixels (the short side), or `native` (None)."""
+    if text == "native":
+        return None
+    try:
+        size = int(text)
+    except ValueError:
+        raise VidganError(f"{text!r} is not a size: expected a number of pixels or 'native'") from None
+    if size < 4:
+        raise VidganError(f"size {size} is too small: at least 4")
+    return size
+
+
+def parse_time(text: str | None) -> float | None:
+    """`--start`, `--duration`: seconds as `12.5`, `12.5s`, `1:02.5` or `0:01:02.5`."""
+    if text is None:
+        return None
+    try:
+        seconds = 0.0
+        for part in text.removesuffix("s").split(":"):
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        raise VidganError(f"{text!r} is not a time: use seconds (12.5) or [h:]m:s (1:02.5)") from None
+    if seconds < 0:
+        raise VidganError(f"{text!r}: a time must not be negative")
+    return seconds
 
 
 def working_size(width: int, height: int, size: int | None) -> tuple[int, int]:
@@ -71,13 +100,16 @@ def _even(n: int) -> int:
 
 
 def expected_frames(info: VideoInfo, span: Span) -> int | None:
-    """About how many frames `span` of the clip holds (None: unknown)."""
+    """About how many frames `span` of the clip holds (None: unknown); of a truncated file, at most those
+    that are there, not those its index lists."""
+    present = info.present_frames if info.present_frames is not None else None
     if span.whole and info.frames:
-        return info.frames
+        return min(info.frames, present) if present is not None else info.frames
     length = (span.end or (info.start_time + (info.duration or 0))) - span.offset
     if info.rate and length > 0:
-        return max(1, round(length * float(info.rate)))
-    return None
+        frames = max(1, round(length * float(info.rate)))
+        return min(frames, present) if present is not None else frames
+    return present
 
 
 def upsampling_method(options: TranslateOptions, work: tuple[int, int], out: tuple[int, int]) -> str | None:
@@ -105,6 +137,16 @@ def probe_input(src: Path, options: TranslateOptions) -> VideoInfo:
     return info
 
 
+def plan_clip_target(src: Path, dst: Path, options: TranslateOptions, folder_made: bool = False,
+                     info: VideoInfo | None = None) -> tuple[VideoInfo, Target]:  # fmt: skip
+    """Check a whole clip's job before any work (the output path, the input, a cut container) and say what
+    its run writes. `folder_made`: the output's folder is made later, by the executor; `info`: probed already."""
+    check_output_path(dst, options.overwrite, src, folder_made)
+    fmt, codec = container_format(dst), resolve_codec(dst, options.encode)
+    info = info or probe_input(src, options)
+    return info, Target(fmt, codec, Span.of(info, options.start, options.duration))
+
+
 def translate_clip(src: Path, dst: Path, translator: FrameTranslator, options: TranslateOptions,
                    bar_position: int = 0, backend: str | None = None) -> Result:  # fmt: skip
     """Translate one clip from `src` into `dst` (atomically). Raises VidganError on bad input.
@@ -112,16 +154,15 @@ def translate_clip(src: Path, dst: Path, translator: FrameTranslator, options: T
     `backend`: "opencv" smooths and upsamples on the CPU in a thread of its own, "torch" where the
     generator's outputs are, before they are downloaded; by default torch on a GPU, else OpenCV."""
     src, dst = Path(src), Path(dst)
-    check_output_path(dst, options.overwrite, src)
-    fmt, codec = container_format(dst), resolve_codec(dst, options.encode)
-    info = probe_input(src, options)
-    target = Target(fmt, codec, Span.of(info, options.start, options.duration))
+    info, target = plan_clip_target(src, dst, options)
     return run_clip(src, dst, info, target, translator, options, bar_position, backend)
 
 
 def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: FrameTranslator,
-             options: TranslateOptions, bar_position: int = 0, backend: str | None = None) -> Result:  # fmt: skip
-    """Connect and run a clip's stages into `dst` (atomically), as `target` says."""
+             options: TranslateOptions, bar_position: int = 0, backend: str | None = None,
+             listener: Listener | None = None) -> Result:  # fmt: skip
+    """Connect and run a clip's stages into `dst` (atomically), as `target` says; `listener` is told the
+    frames as they are written."""
     span, part = target.span, target.segment
     result = Result(src, dst, notices=list(info.notices))
     result.notices += [f"{s} dropped (only video and the first audio stream are kept)" for s in info.dropped_streams]
@@ -134,7 +175,7 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
     upsample = upsampling_method(options, (work_w, work_h), content)
     frame_size = (out_w * 2, out_h) if options.compare else (out_w, out_h)
     batch_size = options.batch_size or default_batch_size(translator.device)
-    progress = Progress(expected_frames(info, span), src.name, options.quiet, bar_position)
+    progress = Progress(expected_frames(info, span), src.name, options.quiet, bar_position, listener=listener)
     started = time.perf_counter()
 
     with atomic_path(dst, overwrite=options.overwrite) as tmp:

@@ -1,10 +1,9 @@
-"""What one call translates: a clip (whole, or in segments), an image, or a folder of both."""
+"""The files of a job: which are images or videos, what outputs are named, the files of a folder, an image's
+translation, and the translator a job's options ask for (plan.py plans and runs the job itself)."""
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,8 @@ from torch import nn
 
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
-from vidgan.pipeline.clip import TranslateOptions, translate_clip, upsampling_method, working_size
-from vidgan.pipeline.progress import Progress
+from vidgan.pipeline.clip import TranslateOptions, upsampling_method, working_size
 from vidgan.pipeline.record import Result
-from vidgan.pipeline.segments import translate_segmented
 from vidgan.pipeline.translate import FrameTranslator, default_batch_size
 from vidgan.runtime import pick_device, pick_precision
 from vidgan.upsample import Upsampler
@@ -56,90 +53,47 @@ def output_suffix(src: Path) -> str:
     return suffix if is_image(src) or suffix in CONTAINERS else ".mp4"
 
 
+def output_name(src: Path, model_name: str) -> str:
+    """`clip.mp4` -> `clip_MODEL.mp4`: every output carries its model's name, alone or in a folder (so the
+    outputs of two models can share one)."""
+    return f"{src.stem}_{model_name}{output_suffix(src)}" if model_name else f"{src.stem}{output_suffix(src)}"
+
+
 def default_output(src: Path, model_name: str) -> Path:
     """`clip.mp4` -> `clip_MODEL.mp4` in the current folder."""
-    return Path.cwd() / f"{src.stem}_{model_name}{output_suffix(src)}"
+    return Path.cwd() / output_name(src, model_name)
 
 
-def translate_path(src: Path, dst: Path, translator: FrameTranslator, options: TranslateOptions,
-                   bar_position: int = 0, model: str = "") -> Result:  # fmt: skip
-    """One file, video or image, by its extension; a clip in segments with `options.segment`. `model`
-    names the model (a rerun reuses a segmented clip's parts only when made by the same)."""
-    if is_image(src):
-        return translate_image(src, dst, translator, options)
-    if options.segment:
-        return translate_segmented(src, dst, translator, options, bar_position, model)
-    return translate_clip(src, dst, translator, options, bar_position)
-
-
-def folder_jobs(src_dir: Path, out_dir: Path, recursive: bool) -> list[tuple[Path, Path]]:
-    """(input, output) for every video and image in `src_dir`, mirrored under `out_dir`."""
+def folder_jobs(src_dir: Path, out_dir: Path, recursive: bool, model: str = "") -> list[tuple[Path, Path]]:
+    """(input, output) for every video and image in `src_dir` (and its subfolders: `recursive`), mirrored
+    under `out_dir`, each named as a single file's output would be (`output_name`)."""
     pattern = "**/*" if recursive else "*"
     jobs = []
     for path in sorted(src_dir.glob(pattern)):
         if not path.is_file() or path.name.startswith("."):
             continue
         if path.suffix.lower() in IMAGE_EXTENSIONS | VIDEO_EXTENSIONS:
-            jobs.append((path, out_dir / path.relative_to(src_dir).with_suffix(output_suffix(path))))
+            jobs.append((path, out_dir / path.relative_to(src_dir).with_name(output_name(path, model))))
     return jobs
 
 
-def checked_folder_jobs(src_dir: Path, out_dir: Path, recursive: bool) -> list[tuple[Path, Path]]:
-    """`folder_jobs`, refused where there is nothing to do or nowhere to write."""
-    if out_dir.resolve() == src_dir.resolve():
-        raise VidganError("the output folder is the input folder: choose another")
-    jobs = folder_jobs(src_dir, out_dir, recursive)
-    if not jobs:
-        raise VidganError(f"no videos or images in {src_dir}" + ("" if recursive else " (use -r for subfolders)"))
-    if not out_dir.parent.is_dir():
-        raise VidganError(f"output folder's parent does not exist: {out_dir.parent}")
-    return jobs
-
-
-@contextlib.contextmanager
-def output_folders(out_dir: Path, jobs: list[tuple[Path, Path]]) -> Iterator[None]:
-    """Make the folders the jobs' outputs go to; at the end (Ctrl-C included) remove those made here that
-    are still empty."""
-    folders = {out_dir / sub for _, dst in jobs for sub in dst.relative_to(out_dir).parents}  # out_dir too
-    made = sorted(folder for folder in folders if not folder.exists())  # a parent before its subfolders
-    try:
-        for folder in made:
-            folder.mkdir(exist_ok=True)
-        yield
-    finally:
-        for folder in reversed(made):  # deepest first
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-
-
-def translate_folder(src_dir: Path, out_dir: Path, translator: FrameTranslator, options: TranslateOptions,
-                     recursive: bool = False, model: str = "") -> list[Result]:  # fmt: skip
-    """Every clip and image of a folder into `out_dir` (made if needed): skips outputs that exist (a rerun
-    resumes), carries on past a broken file and records its error. Interrupted, it leaves no folder it made
-    empty behind."""
-    src_dir, out_dir = Path(src_dir), Path(out_dir)
-    jobs = checked_folder_jobs(src_dir, out_dir, recursive)
-    results = []
-    overall = Progress(len(jobs), "all files", options.quiet, unit="file")
-    try:
-        with output_folders(out_dir, jobs):
-            for src, dst in jobs:
-                if dst.exists() and not options.overwrite:
-                    results.append(Result(src, dst, skipped=True))
-                else:
-                    try:
-                        results.append(translate_path(src, dst, translator, options, 1, model))
-                    except VidganError as e:
-                        results.append(Result(src, dst, error=str(e)))
-                    for notice in results[-1].notices:
-                        overall.note(f"{src.name}: {notice}")
-                overall.update()
-    finally:
-        overall.close()
-    return results
+BACKENDS = ("torch", "onnxruntime")
 
 
 def make_translator(model: nn.Module, options: TranslateOptions) -> FrameTranslator:
+    """The translator `options` ask for: the device, its precision, the backend that runs the generator."""
     device = pick_device(options.device)
     batch = options.batch_size or default_batch_size(device)
-    return FrameTranslator(model, device, pick_precision(device, options.precision), options.compile, batch)
+    precision = pick_precision(device, options.precision)
+    if options.backend == "onnxruntime":
+        from vidgan.onnx_model import OnnxGenerator  # onnxruntime is an extra: loaded only when asked for
+
+        precision = "fp32" if options.precision == "auto" else precision  # the graph is fp32
+        if device.type != "cpu" or options.compile or precision != "fp32":
+            raise VidganError(
+                "--backend onnxruntime runs fp32 on the CPU: use --device cpu, and no --compile or --precision"
+            )
+        model = OnnxGenerator(model)
+    elif options.backend != "torch":
+        raise VidganError(f"unknown backend {options.backend!r}: {' or '.join(BACKENDS)}")
+    return FrameTranslator(model, device, precision, options.compile, batch)

@@ -1,7 +1,7 @@
 """A clip's progress bar, and the notes written while it runs (through the bar, so they do not tear it).
 
-In a worker of a cluster the bars are off and `forward_frames` sends the frames counted by every bar of
-the process to the driver's overall bar instead (a Ray task runs alone in its process)."""
+Whoever else watches a translation (a Ray task's driver, the web server's job) passes a `listener`: it is
+told the frames done as the bar counts them, and may stop the run by raising `Cancelled`."""
 
 from __future__ import annotations
 
@@ -9,27 +9,26 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-LONG_RUN = 120.0  # seconds: runs expected to take longer say so up front
+LONG_RUN = 30.0  # seconds: runs expected to take longer say so up front
 
-_forward: Callable[[int], None] | None = None
+Listener = Callable[[int], None]  # told the frames done since its last call
 
 
-def forward_frames(sink: Callable[[int], None] | None) -> None:
-    """From now on, every bar in this process also hands its updates to `sink` (None: stop)."""
-    global _forward
-    _forward = sink
+class Cancelled(Exception):
+    """Raised by a listener to stop a translation (not a VidganError: a folder job stops, not skips a file)."""
 
 
 class Progress:
-    def __init__(self, total: int | None, desc: str, quiet: bool, position: int = 0, unit: str = "frame") -> None:
-        self.total, self.unit = total, unit
+    def __init__(self, total: int | None, desc: str, quiet: bool, position: int = 0, unit: str = "frame",
+                 listener: Listener | None = None) -> None:  # fmt: skip
+        self.total, self.unit, self.listener = total, unit, listener
         self.bar = tqdm(total=total, desc=desc, unit=unit, disable=quiet, position=position, leave=position == 0,
                         dynamic_ncols=True)  # fmt: skip
 
     def update(self, n: int = 1) -> None:
         self.bar.update(n)
-        if _forward is not None and self.unit == "frame":
-            _forward(n)
+        if self.listener is not None:
+            self.listener(n)
 
     def note(self, text: str) -> None:
         if not self.bar.disable:

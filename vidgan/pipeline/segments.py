@@ -14,13 +14,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path, write_text
 from vidgan.errors import VidganError
 from vidgan.pipeline.clip import Target, TranslateOptions, probe_input, run_clip
+from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.video.decode import VideoInfo
@@ -33,13 +33,15 @@ LOOKAHEAD_FRAMES = 2  # smoothing: frames run after a segment's last (the flow s
 
 @dataclass(frozen=True)
 class SegmentedClip:
-    """One clip's plan: its segments and where their parts go (a hidden folder beside the output)."""
+    """One clip's plan: its segments and where their parts go (a hidden folder beside the output), with
+    what the parts are made from (input, model, options, segments) so a rerun keeps only matching parts."""
 
     src: Path
     dst: Path
     fmt: str  # the output's container
     codec: str  # the output's video codec, which the parts are encoded with
     segments: tuple[Segment, ...]
+    fingerprint: str  # plan.json's text in the parts folder
 
     @property
     def parts_dir(self) -> Path:
@@ -48,43 +50,54 @@ class SegmentedClip:
     def part(self, segment: Segment) -> Path:
         return self.parts_dir / f"{segment.index:05d}.{PART_FORMAT}"
 
+    def reusable(self) -> bool:
+        """Whether the parts folder holds parts of this very plan (an earlier run of the same job)."""
+        record = self.parts_dir / "plan.json"
+        return record.is_file() and record.read_text() == self.fingerprint
+
     def missing(self) -> list[Segment]:
         """The segments whose parts are not written yet (all of them on a first run)."""
+        if not self.reusable():
+            return list(self.segments)
         return [s for s in self.segments if not self.part(s).is_file()]
 
+    def prepare(self) -> None:
+        """Before the first part is written (by the executor, once): the parts folder, emptied of parts made
+        for another input, model or options."""
+        if self.parts_dir.is_dir() and not self.reusable():
+            shutil.rmtree(self.parts_dir)
+        self.parts_dir.mkdir(exist_ok=True)
+        if not (self.parts_dir / "plan.json").is_file():
+            write_text(self.parts_dir / "plan.json", self.fingerprint)
 
-def plan_clip(src: Path, dst: Path, options: TranslateOptions, model: str = "") -> SegmentedClip:
-    """Check the job, cut the clip at keyframes into segments of about `options.segment` seconds, and make
-    the parts folder. Parts left by an earlier run are kept where they were made for the same input,
-    model, options and segments (a rerun resumes); otherwise they are removed."""
+
+def plan_clip(src: Path, dst: Path, options: TranslateOptions, model: str = "", folder_made: bool = False,
+              info: VideoInfo | None = None) -> SegmentedClip:  # fmt: skip
+    """Check the job and cut the clip at keyframes into segments of about `options.segment` seconds; nothing
+    is written (`SegmentedClip.prepare` does, when the work begins). `folder_made`: the output's folder is
+    made later; `info`: the input, probed already."""
     src, dst = Path(src), Path(dst)
     if options.start is not None or options.duration is not None or options.keep_partial:
         raise VidganError("--segment translates whole clips: it cannot be combined with --start, --duration or "
                           "--keep-partial")  # fmt: skip
-    check_output_path(dst, options.overwrite, src)
+    check_output_path(dst, options.overwrite, src, folder_made)
     fmt, codec = container_format(dst), resolve_codec(dst, options.encode)
-    info = probe_input(src, options)
-    clip = SegmentedClip(src, dst, fmt, codec, tuple(plan(info, keyframes(src), options.segment)))
+    info = info or probe_input(src, options)
+    segments = tuple(plan(info, keyframes(src), options.segment))
     stat = src.stat()
     fingerprint = {
         "input": [str(src.resolve()), stat.st_size, stat.st_mtime_ns],
         "model": model,
         "options": {k: v for k, v in dataclasses.asdict(options).items() if k not in ("quiet", "overwrite")},
-        "segments": [[s.start, s.end] for s in clip.segments],
+        "segments": [[s.start, s.end] for s in segments],
     }
-    record = clip.parts_dir / "plan.json"
-    text = json.dumps(fingerprint, sort_keys=True, default=str)
-    if clip.parts_dir.is_dir() and (not record.is_file() or record.read_text() != text):
-        shutil.rmtree(clip.parts_dir)  # made for another input, model or options
-    clip.parts_dir.mkdir(exist_ok=True)
-    if not record.is_file():
-        write_text(record, text)
-    return clip
+    return SegmentedClip(src, dst, fmt, codec, segments, json.dumps(fingerprint, sort_keys=True, default=str))
 
 
 def translate_segment(clip: SegmentedClip, segment: Segment, translator: FrameTranslator, options: TranslateOptions,
-                      bar_position: int = 0, info: VideoInfo | None = None) -> Result:  # fmt: skip
-    """One segment into its part (atomically); a part that exists is kept (skipped)."""
+                      bar_position: int = 0, info: VideoInfo | None = None,
+                      listener: Listener | None = None) -> Result:  # fmt: skip
+    """One segment into its part (atomically; the clip prepared); a part that exists is kept (skipped)."""
     part = clip.part(segment)
     if part.is_file():
         return Result(clip.src, part, skipped=True)
@@ -94,7 +107,7 @@ def translate_segment(clip: SegmentedClip, segment: Segment, translator: FrameTr
     span = segment.span(info, WARMUP_FRAMES / rate if smoothing else 0.0, LOOKAHEAD_FRAMES / rate if smoothing else 0.0)
     target = Target(PART_FORMAT, clip.codec, span, segment)
     part_options = dataclasses.replace(options, overwrite=False)
-    return run_clip(clip.src, part, info, target, translator, part_options, bar_position)
+    return run_clip(clip.src, part, info, target, translator, part_options, bar_position, listener=listener)
 
 
 def join_clip(clip: SegmentedClip, options: TranslateOptions, seconds: float = 0.0) -> Result:
@@ -108,19 +121,4 @@ def join_clip(clip: SegmentedClip, options: TranslateOptions, seconds: float = 0
         parts = [(clip.part(s), s.start) for s in clip.segments]
         result.frames = join(parts, tmp, clip.fmt, info, result.notices)
     shutil.rmtree(clip.parts_dir)
-    return result
-
-
-def translate_segmented(src: Path, dst: Path, translator: FrameTranslator, options: TranslateOptions,
-                        bar_position: int = 0, model: str = "") -> Result:  # fmt: skip
-    """A clip in segments on this machine: the missing parts one after another, then the join."""
-    started = time.perf_counter()
-    clip = plan_clip(src, dst, options, model)
-    info = probe_input(clip.src, options)
-    notices: list[str] = []
-    for segment in clip.missing():
-        part = translate_segment(clip, segment, translator, options, bar_position, info)
-        notices += [n for n in part.notices if n not in notices]
-    result = join_clip(clip, options, time.perf_counter() - started)
-    result.notices += [n for n in notices if n not in result.notices]
     return result

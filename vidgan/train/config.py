@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from vidgan.errors import VidganError
+from vidgan.nets import FAMILIES, GeneratorConfig
 
 
 @dataclass
@@ -28,6 +29,7 @@ class TrainConfig:
     data_licence: str = "unknown"  # the training data's licence, copied into the model cards
 
     # --- networks (section 4 / appendix 7.2)
+    generator: str = "resnet"  # resnet: the paper's generator; mobile: the fast one (vidgan/nets.py)
     ngf: int = 64  # generator filters in the first layer
     n_blocks: int = 9  # residual blocks: 9 at 256 px, 6 at 128 px
     ndf: int = 64  # discriminator filters in the first layer
@@ -38,6 +40,12 @@ class TrainConfig:
     lambda_cycle: float = 10.0  # lambda of the cycle-consistency loss, both directions
     identity: float = 0.5  # identity-loss weight, relative to lambda_cycle; 0 turns it off
     pool_size: int = 50  # discriminators see a history of this many generated images
+
+    # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
+    teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
+    distill_targets: str = "cached"  # cached: the teacher translates each whole image once; online: each crop
+    feature_weight: float = 0.0  # MSE of inner activations to the teacher's (needs online targets); 0: off
+    adversarial_weight: float = 0.0  # LSGAN term against discriminators of the student's size; 0: no D at all
 
     # --- optimisation
     lr: float = 2e-4  # Adam learning rate at batch 1, constant for the first half of the schedule, then linear to 0
@@ -54,7 +62,7 @@ class TrainConfig:
 
     # --- speed
     device: str = "auto"  # auto | cpu | cuda
-    precision: str = "auto"  # auto (bf16 on CUDA) | fp32 | bf16
+    precision: str = "auto"  # auto (bf16 on CUDA and on CPUs with bf16 hardware) | fp32 | bf16
     channels_last: bool = True  # NHWC layout on CUDA (tensor cores like it)
     compile: bool = False  # torch.compile the networks (CUDA; compile time counts in a time budget)
     compile_mode: str = "default"  # default | reduce-overhead (CUDA graphs: no launch overhead) | max-autotune
@@ -75,13 +83,23 @@ class TrainConfig:
             raise VidganError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         return cls(**values)
 
+    def generator_config(self) -> GeneratorConfig:
+        """What the run's generators are, as their checkpoints record it."""
+        return GeneratorConfig(ngf=self.ngf, n_blocks=self.n_blocks, family=self.generator)
+
     def validate(self) -> None:
+        if self.generator not in FAMILIES:
+            raise VidganError(f"unknown generator {self.generator!r}: {' or '.join(FAMILIES)}")
         if self.preprocess not in ("resize_and_crop", "crop", "resize"):
             raise VidganError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
             raise VidganError(f"load size {self.load_size} is smaller than the crop {self.crop_size}")
         if self.crop_size % 4:
             raise VidganError(f"crop size must be a multiple of 4 (got {self.crop_size})")
+        if self.distill_targets not in ("cached", "online"):
+            raise VidganError(f"unknown distillation targets {self.distill_targets!r}: cached or online")
+        if self.feature_weight and self.distill_targets != "online":
+            raise VidganError("feature losses compare the teacher's activations on each crop: use online targets")
         if self.gan_mode not in ("lsgan", "vanilla"):
             raise VidganError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
         if not (self.epochs or self.iterations or self.images or self.time_budget):
@@ -90,6 +108,20 @@ class TrainConfig:
             raise VidganError(f"unknown lr scaling {self.lr_scaling!r}: sqrt, linear or none")
         if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):
             raise VidganError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
+
+
+# `vidgan distill`'s recipe where the command line is silent (the rest: TrainConfig's). Chosen by measurement on
+# horse2zebra on 2 CPU cores (docs/quality.md, "Distillation").
+DISTILL_DEFAULTS = {
+    "generator": "mobile",  # the point of distilling: the fast family
+    "ngf": 32,  # 3.8 GMACs at 256x256, 0.48 M parameters
+    "n_blocks": 9,
+    "ndf": 16,  # a discriminator of the student's size, where an adversarial term is asked for
+    "crop_size": 128,  # 4 crops of 128 px cost one of 256: more, and more varied, images per CPU-second
+    "batch_size": 4,
+    "identity": 0.0,  # not a term of the distillation's objective
+    "epochs": 10,
+}
 
 
 def load_recipe(path: str | Path) -> dict:

@@ -4,6 +4,8 @@ Names follow the official code: G_A = G (A->B), G_B = F (B->A), D_A judges domai
 D_B judges domain A. One step:
   1. generators: L_GAN(G_A, D_A) + L_GAN(G_B, D_B) + lambda (L_cyc A + L_cyc B) + identity terms, one Adam step;
   2. discriminators: 0.5 (L(D(real), 1) + L(D(pool(fake)), 0)) each, one Adam step.
+With a teacher (`vidgan distill`, distill.py) step 1 is the students' instead: G_A learns the teacher
+on A, G_B its inverse, and step 2 runs only where an adversarial term is asked for.
 The six generator passes of the paper's step run as three (a generator sees the images it translates in
 one batch: InstanceNorm works per image, so this is the same arithmetic) and the four discriminator passes
 of step 2 as two; tests/test_train.py checks losses and gradients against the plain six-pass step.
@@ -32,10 +34,11 @@ from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
-from vidgan.nets import GeneratorConfig, PatchDiscriminator, ResnetGenerator, init_weights, to_signed, to_uint8
-from vidgan.runtime import autocast, describe_device, pick_device, tune_for, use_compile_cache
+from vidgan.nets import PatchDiscriminator, build_generator, init_weights, to_signed, to_uint8
+from vidgan.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
+from vidgan.train.distill import FeatureLinks, Teacher, distill_losses
 from vidgan.train.export import UNDERTRAINED, load_run_state
 from vidgan.train.losses import cycle_loss, gan_loss, identity_loss
 from vidgan.train.pool import ImagePool
@@ -44,7 +47,8 @@ from vidgan.train.state import read_compact, write_compact
 
 NETS = ("G_A", "G_B", "D_A", "D_B")
 SAMPLES = 4  # fixed images per side for the sample grids and the export check
-ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front
+ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front ...
+ESTIMATE_WITHIN = 20.0  # ... or fewer, once this many seconds have been timed (a slow CPU step takes seconds)
 
 
 @dataclass
@@ -75,10 +79,10 @@ def setup_distributed(device_name: str) -> Dist:
 def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
     """The four networks, seeded and initialised N(0, 0.02) as in the paper."""
     torch.manual_seed(config.seed)
-    gen = GeneratorConfig(ngf=config.ngf, n_blocks=config.n_blocks)
+    gen = config.generator_config()
     nets = {
-        "G_A": ResnetGenerator(gen),
-        "G_B": ResnetGenerator(gen),
+        "G_A": build_generator(gen),
+        "G_B": build_generator(gen),
         "D_A": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
         "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
     }
@@ -119,17 +123,25 @@ class Trainer:
             self.device = pick_device(config.device)
         tune_for(self.device)
         cuda = self.device.type == "cuda"
-        self.precision = config.precision if config.precision != "auto" else ("bf16" if cuda else "fp32")
+        # auto: bf16 on CUDA and on CPUs with bf16 hardware (the mobile pair trains 1.7x faster there)
+        self.precision = pick_precision(self.device, config.precision)
         self.channels_last = config.channels_last and cuda
         self.data_a = load_domain(config.a, "A", config, quiet or not self.dist.main)
-        self.data_b = load_domain(config.b, "B", config, quiet or not self.dist.main)
+        self.teacher = Teacher(config.teacher, self.device, self.precision) if config.teacher else None
+        if self.teacher is None:
+            self.data_b = load_domain(config.b, "B", config, quiet or not self.dist.main)
+        elif config.distill_targets == "cached":  # side B: the teacher's outputs, image for image
+            self.data_b = self.teacher.targets(self.data_a, run_dir, quiet or not self.dist.main)
+        else:
+            self.data_b = self.data_a  # online: the teacher translates the A crops themselves
         self.sampler = PairSampler(len(self.data_a), len(self.data_b), config, self.dist.rank, self.dist.world)
         self.domains = (DomainBatches(self.data_a, self.device), DomainBatches(self.data_b, self.device))
         self.samples = (center_crops(self.data_a, SAMPLES, config.crop_size),
                         center_crops(self.data_b, SAMPLES, config.crop_size))  # fmt: skip
 
         self.nets = build_networks(config)
-        for net in self.nets.values():
+        self.links = FeatureLinks(self.nets["G_A"], self.teacher.net) if config.feature_weight else None
+        for net in [*self.nets.values(), *([self.links] if self.links else [])]:
             net.to(self.device)
             if self.channels_last:
                 net.to(memory_format=torch.channels_last)
@@ -167,7 +179,8 @@ class Trainer:
             "betas": (self.config.beta1, 0.999),
             "fused": True if self.device.type == "cuda" else None,
         }
-        self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters()], **adam)
+        links = [*self.links.parameters()] if self.links else []
+        self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters(), *links], **adam)
         self.opt_d = torch.optim.Adam([*self.nets["D_A"].parameters(), *self.nets["D_B"].parameters()], **adam)
 
     def _wrap(self) -> None:
@@ -201,6 +214,7 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "runs": self.runs,
             "nets": {k: v.state_dict() for k, v in self.nets.items()},
+            "links": self.links.state_dict() if self.links else None,
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "pools": {k: v.state_dict() for k, v in self.pools.items()},
@@ -212,6 +226,8 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         self.load_progress(state)
+        if self.links:
+            self.links.load_state_dict(state["links"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         for k, pool in self.pools.items():
@@ -233,8 +249,9 @@ class Trainer:
 
     def restart(self) -> None:
         """After loading a compact state (no optimiser moments, no pools): the discriminators train alone
-        first (their fresh Adam settles and the pools fill), then the generators' lr climbs back."""
-        self.d_warmup = self.config.restart_d_steps
+        first (their fresh Adam settles and the pools fill), then the generators' lr climbs back (a
+        distillation without discriminators only climbs back)."""
+        self.d_warmup = self.config.restart_d_steps if self.uses_discriminators else 0
         self.restarted_at = self.step
 
     def save(self) -> None:
@@ -247,17 +264,29 @@ class Trainer:
             write_compact(state, self.save_compact)
 
     @property
+    def uses_discriminators(self) -> bool:
+        return self.teacher is None or self.config.adversarial_weight > 0
+
+    @property
     def complete(self) -> bool:
         return self.schedule_images is not None and self.images_seen >= self.schedule_images
 
     # ------------------------------------------------------------------------------------------ steps
 
-    def _batches(self, seen: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """This process's real A and B images for the step after `seen` images, floats on the device."""
+    def _batches(self, seen: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """This process's real A and B images for the step after `seen` images, floats on the device. When
+        distilling, B is the teacher's output on the very same crops (None where it translates them online)."""
         positions = self.sampler.positions(seen)
+        indices = self.sampler.indices(positions)
+        distill = self.teacher is not None
+        if distill:
+            indices = (indices[0], indices[0])  # side B pairs with side A, image for image, crop for crop
         out = []
-        for side, (domain, idx) in enumerate(zip(self.domains, self.sampler.indices(positions))):
-            crops = self.sampler.crops(positions, side, domain.heights[idx], domain.widths[idx])
+        for side, (domain, idx) in enumerate(zip(self.domains, indices)):
+            if side == 1 and distill and self.config.distill_targets == "online":
+                out.append(None)
+                continue
+            crops = self.sampler.crops(positions, 0 if distill else side, domain.heights[idx], domain.widths[idx])
             out.append(_to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
         return out[0], out[1]
 
@@ -302,12 +331,34 @@ class Trainer:
         self.opt_d.step()
         return {"D_A": loss_d_a, "D_B": loss_d_b}
 
+    def distill_step(self, real_a: torch.Tensor, target_b: torch.Tensor | None) -> tuple[dict, ...]:
+        """Step 1 of a distillation: the students' losses (distill.py), one Adam step; returns (losses,
+        fake_a, fake_b, the teacher's output)."""
+        c = self.config
+        for name in ("D_A", "D_B"):
+            self.nets[name].requires_grad_(False)
+        with autocast(self.device, self.precision):
+            losses, fake_a, fake_b, target_b = distill_losses(
+                self.fwd["G_A"], self.fwd["G_B"], self.d_for_g["D_A"], self.d_for_g["D_B"], self.teacher,
+                self.links, real_a, target_b, c.feature_weight, c.adversarial_weight, c.gan_mode,
+            )  # fmt: skip
+        self.opt_g.zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        self.opt_g.step()
+        for name in ("D_A", "D_B"):
+            self.nets[name].requires_grad_(True)
+        return losses, fake_a, fake_b, target_b
+
     def train_step(self) -> dict[str, torch.Tensor]:
-        """One iteration of the paper's alternating updates; returns the losses as 0-d tensors on the device
-        (reading one waits for the GPU, so only the log steps do)."""
+        """One iteration of the paper's alternating updates (or of a distillation's); returns the losses as
+        0-d tensors on the device (reading one waits for the GPU, so only the log steps do)."""
         real_a, real_b = self._batches(self.images_seen)
-        losses, fake_a, fake_b = self.generator_step(real_a, real_b)
-        losses |= self.discriminator_step(real_a, real_b, fake_a, fake_b)
+        if self.teacher is not None:
+            losses, fake_a, fake_b, real_b = self.distill_step(real_a, real_b)
+        else:
+            losses, fake_a, fake_b = self.generator_step(real_a, real_b)
+        if self.uses_discriminators:
+            losses |= self.discriminator_step(real_a, real_b, fake_a, fake_b)
         self.step += 1
         self.images_seen += self.images_per_step
         return {k: v.detach() for k, v in losses.items()}
@@ -367,6 +418,7 @@ class Trainer:
         try:
             if self.d_warmup:
                 self.warm_up_discriminators()
+            previous = time.perf_counter()
             while not self.complete and (until is None or self.images_seen < until):
                 lr = self.set_lr()
                 try:
@@ -377,6 +429,7 @@ class Trainer:
                         f"(or --crop-size, --ngf)"
                     ) from None
                 now = time.perf_counter()
+                step_seconds, previous = now - previous, now
                 self.train_seconds = before + (now - started)
                 self._note_run(now - started)
                 if self.fitter is not None:
@@ -385,7 +438,14 @@ class Trainer:
                 bar.update(self.images_per_step)
                 if timed is None:
                     timed = (self.images_seen, now)
-                elif self.images_seen - timed[0] == ESTIMATE_AFTER * self.images_per_step and not bar.disable:
+                elif (
+                    not estimated
+                    and not bar.disable
+                    and (
+                        self.images_seen - timed[0] >= ESTIMATE_AFTER * self.images_per_step
+                        or now - timed[1] >= ESTIMATE_WITHIN
+                    )
+                ):
                     self._estimate((self.images_seen - timed[0]) / (now - timed[1]), now - started, bar)
                     estimated = True
                 if self._log_due() and log:
@@ -403,10 +463,11 @@ class Trainer:
                 if now - last_save >= c.save_every:
                     self.save()
                     last_save = now
-                if self.fitter is not None and self.fitter.out_of_time(now - started):
+                # A budget is kept, not overrun by a step: stop where one more step would cross it.
+                if self.fitter is not None and self.fitter.out_of_time(now - started + step_seconds):
                     self.schedule_images = self.images_seen  # the schedule as it ran
                     break
-                if self.stop_after is not None and now - started >= self.stop_after:
+                if self.stop_after is not None and now - started + step_seconds >= self.stop_after:
                     break
             if not estimated and not bar.disable and self.runs[-1]["seconds"]:
                 # A run over before its speed was timed apart from the first step (a slow device, a short
@@ -442,11 +503,11 @@ class Trainer:
         left = max(0.0, min(limits) - elapsed) if limits else None
         if left is None:
             rest = (self.schedule_images - self.images_seen) / rate
-            bar.write(f"note: {self.device.type} trains about {rate:.1f} images/s: the schedule's "
+            bar.write(f"note: {self.device.type} trains about {rate:.2g} images/s: the schedule's "
                       f"{self.schedule_images:,} images take about {_duration(rest)} here")  # fmt: skip
             return
         reach = min(aim, self.images_seen + int(rate * left))
-        bar.write(f"note: {self.device.type} trains about {rate:.1f} images/s: this run will reach about "
+        bar.write(f"note: {self.device.type} trains about {rate:.2g} images/s: this run will reach about "
                   f"{reach:,} images, {100 * reach / aim:.2g}% of the {aim:,} the schedule aims at")  # fmt: skip
         if reach < UNDERTRAINED * aim:
             bar.write(
@@ -474,7 +535,7 @@ def image_grid(rows: list[torch.Tensor]) -> Image.Image:
 
 
 def _new_run_dir(config: TrainConfig) -> Path:
-    if not config.a or not config.b:
+    if not config.a or not (config.b or config.teacher):
         raise VidganError("give both domains: --a FOLDER --b FOLDER")
     run_dir = Path(config.runs_dir) / config.name
     if (run_dir / "state.pt").exists():
@@ -504,14 +565,31 @@ def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: 
         assert config is not None
         trainer = Trainer(config, _new_run_dir(config), quiet, stop_after)
         if init_from is not None:
-            path = Path(init_from) / "state.pt" if Path(init_from).is_dir() else Path(init_from)
-            try:
-                nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
-                for k, net in trainer.nets.items():
-                    net.load_state_dict(nets[k])
-            except (OSError, KeyError, RuntimeError) as e:
-                raise VidganError(f"cannot start from {init_from}: {e}".splitlines()[0]) from None
+            _start_from(trainer, Path(init_from), quiet)
     if trainer.dist.main:
         trainer.run_dir.mkdir(parents=True, exist_ok=True)
         write_text(trainer.run_dir / "config.json", json.dumps(trainer.config.to_dict(), indent=2) + "\n")
     return trainer
+
+
+def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
+    """A new run's networks from another run's (a run folder or its state.pt, or a compact state): both
+    generators, and the discriminators where they have the same shapes (a distillation's may be sized
+    otherwise: then they start afresh). Optimisers start afresh, hence a warm restart."""
+    try:
+        if (source / "progress.json").is_file():
+            nets = read_compact(source)["nets"]
+        else:
+            path = source / "state.pt" if source.is_dir() else source
+            nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
+        for k in ("G_A", "G_B"):
+            trainer.nets[k].load_state_dict(nets[k])
+    except (OSError, KeyError, RuntimeError) as e:
+        raise VidganError(f"cannot start from {source}: {e}".splitlines()[0]) from None
+    for k in ("D_A", "D_B"):
+        try:
+            trainer.nets[k].load_state_dict(nets[k])
+        except (KeyError, RuntimeError):
+            if not quiet:
+                print(f"note: {k} starts afresh ({source}'s is missing or of another size)")
+    trainer.restart()

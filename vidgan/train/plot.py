@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from vidgan.atomic import atomic_path
 from vidgan.errors import VidganError
+from vidgan.train.progress import losses, read_log
 
-LOSSES = {"G_A": (214, 39, 40), "G_B": (255, 127, 14), "cycle": (31, 119, 180), "idt": (148, 103, 189),
-          "D_A": (44, 160, 44), "D_B": (140, 86, 75)}  # fmt: skip
+COLOURS = [
+    (214, 39, 40),
+    (255, 127, 14),
+    (31, 119, 180),
+    (148, 103, 189),
+    (44, 160, 44),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+]  # one per loss, in the order the log names them
 
 
 def plot_losses(run_dir: str | Path, out: str | Path | None = None, size: tuple[int, int] = (900, 500)) -> Path:
     """One line per loss against the iteration, each scaled to its own maximum (the legend gives it)."""
     run_dir = Path(run_dir)
-    log = run_dir / "log.jsonl"
-    if not log.is_file():
-        raise VidganError(f"no training run at {run_dir} (no log.jsonl)")
-    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    records = read_log(run_dir)
     if len(records) < 2:
-        raise VidganError(f"{log} has fewer than two log lines: nothing to plot yet")
+        raise VidganError(f"{run_dir / 'log.jsonl'} has fewer than two log lines: nothing to plot yet")
     w, h = size
     left, right, top, bottom = 60, 20, 20, 40
     image = Image.new("RGB", size, "white")
@@ -31,7 +36,7 @@ def plot_losses(run_dir: str | Path, out: str | Path | None = None, size: tuple[
     steps = [r["step"] for r in records]
     x0, x1 = steps[0], steps[-1]
     legend_y = top + 5
-    for name, colour in LOSSES.items():
+    for name, colour in zip(losses(records[-1]), COLOURS):  # the CycleGAN's six, or a distillation's
         values = [r.get(name, 0.0) for r in records]
         peak = max(values) or 1.0
         points = [(left + (s - x0) / max(x1 - x0, 1) * (w - left - right), h - bottom - v / peak * (h - top - bottom))

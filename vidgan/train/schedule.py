@@ -46,7 +46,8 @@ class BudgetFitter:
 
     budget: float  # seconds for the whole run, start-up included
     reserve: float | None = None  # None: 10 s, or a tenth of a shorter budget
-    warmup_steps: int = 10
+    warmup_steps: int = 10  # steps before the speed is measured (compilation, caches) ...
+    warmup_seconds: float = 20.0  # ... or fewer, past the first, once this long has gone (slow CPU steps)
     total: int | None = None  # images; None until measured
     _mark: tuple[int, float] | None = None  # (images, time) where the measuring window started
     _steps: int = 0
@@ -58,7 +59,7 @@ class BudgetFitter:
     def update(self, images: int, elapsed: float) -> int | None:
         """Call after each step with the images seen so far and the seconds since the run began."""
         self._steps += 1
-        if self._steps == self.warmup_steps:
+        if self._mark is None and (self._steps >= self.warmup_steps or elapsed >= self.warmup_seconds):
             self._mark = (images, elapsed)
         elif self._mark is not None and images > self._mark[0] and (self.total is None or images < self.total / 2):
             per_image = (elapsed - self._mark[1]) / (images - self._mark[0])

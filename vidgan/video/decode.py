@@ -67,6 +67,7 @@ class VideoInfo:
     dropped_streams: list[str] = field(default_factory=list)  # subtitle/data streams we do not carry
     notices: list[str] = field(default_factory=list)
     truncated: str | None = None  # what the container's own structure says is missing, if anything
+    present_frames: int | None = None  # of a truncated file: the video packets wholly inside it (for estimates)
 
     def stored(self, width: int, height: int) -> tuple[int, int]:
         """An upright size as the stored (pre-rotation) frame size."""
@@ -190,6 +191,10 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), "r")
     except av.FFmpegError as e:
+        missing = missing_bytes(path)
+        if missing:  # e.g. an MP4 whose index comes last, cut off with it: nothing in it can be found
+            raise VidganError(f"cannot read {path}: it is cut short ({missing:,} bytes missing at the end, where "
+                              f"its index would be): download or copy it again") from None  # fmt: skip
         raise VidganError(f"cannot read {path}: not a video or corrupt ({e.strerror or e})") from None
 
 
@@ -236,6 +241,7 @@ def probe(path: str | Path) -> VideoInfo:
         missing = missing_bytes(path)
         truncated = (f"{path} is truncated: its container reaches {missing:,} bytes past the end of the file"
                      if missing else None)  # fmt: skip
+        present = _packets_inside(container, stream, path.stat().st_size) if missing else None
         duration = (
             float(stream.duration * stream.time_base)
             if stream.duration
@@ -257,7 +263,21 @@ def probe(path: str | Path) -> VideoInfo:
             dropped_streams=dropped,
             notices=notices,
             truncated=truncated,
+            present_frames=present,
         )
+
+
+def _packets_inside(container: av.container.InputContainer, stream, size: int) -> int:
+    """The video packets whose data lie wholly inside a truncated file (demuxed, not decoded: fast)."""
+    container.seek(0, stream=stream)
+    count = 0
+    try:
+        for packet in container.demux(stream):
+            if packet.size and (packet.pos is None or packet.pos < 0 or packet.pos + packet.size <= size):
+                count += 1
+    except av.FFmpegError:
+        pass  # the break: what came before it is counted
+    return count
 
 
 def to_rgb(frame: av.VideoFrame, info: VideoInfo, width: int, height: int,

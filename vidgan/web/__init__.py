@@ -1,0 +1,1 @@
+"""The web page and HTTP service (`vidgan serve`): app.py puts jobs.py's queue on the network."""

@@ -6,7 +6,7 @@
 #   bash pipelines/cpu-run.sh status   images seen, images/s, where the schedule stands, the last figures
 #   bash pipelines/cpu-run.sh pause    hold it (SIGSTOP) around a benchmark or a timing-sensitive check
 #   bash pipelines/cpu-run.sh resume   let it go on (SIGCONT)
-#   bash pipelines/cpu-run.sh stop     save (as Ctrl-C does) and write the compact state into the repository
+#   bash pipelines/cpu-run.sh stop     save (SIGTERM: as Ctrl-C does) and write the compact state into the repository
 #   bash pipelines/cpu-run.sh eval     vidgan eval of both directions of the committed state, on testA/testB
 #
 # Settings, from the environment:
@@ -16,7 +16,7 @@
 #   INIT    the first run's warm start: a `vidgan distill` run folder or a compact state (its two generators)
 #   DATA    horse2zebra with trainA/trainB/testA/testB (default ../shared/data/horse2zebra)
 #   WORK    run folders, log, pid (default .cpu-run, ignored by git)
-#   VIDGAN  the vidgan command (default .venv/bin/vidgan where it exists, else vidgan)
+#   VIDGAN  the vidgan command, words split at spaces (default .venv/bin/vidgan where it exists, else vidgan)
 #   WAIT    seconds `stop` waits for the save (default 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ state=${STATE:-pipelines/horse2zebra-fast.state}
 recipe=${RECIPE:-pipelines/horse2zebra-fast.toml}
 data=${DATA:-../shared/data/horse2zebra}
 work=${WORK:-.cpu-run}
-if [ -n "${VIDGAN:-}" ]; then vidgan=$VIDGAN; elif [ -x .venv/bin/vidgan ]; then vidgan=.venv/bin/vidgan; else vidgan=vidgan; fi
+if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi
 mkdir -p "$work"
 pidfile=$work/pid
 
@@ -39,14 +39,14 @@ start)
     exit 0
   fi
   [ -d "$data/trainA" ] || { echo "cpu-run: no training data at $data (set DATA)" >&2; exit 1; }
-  run_root=$work/runs/$(date -u +%Y%m%dT%H%M%SZ)
+  run_root=$work/runs/$(date -u +%Y%m%dT%H%M%S.%NZ)
   common=(--a "$data" --b "$data" --runs-dir "$run_root" --save-compact "$work/compact" --no-export -q)
   if [ -f "$state/progress.json" ]; then
     what="continues $state"
-    command=("$vidgan" train --continue "$state" "${common[@]}")
+    command=("${vidgan[@]}" train --continue "$state" "${common[@]}")
   elif [ -n "${INIT:-}" ]; then
     what="begins $recipe from $INIT"
-    command=("$vidgan" train --recipe "$recipe" --init-from "$INIT" "${common[@]}")
+    command=("${vidgan[@]}" train --recipe "$recipe" --init-from "$INIT" "${common[@]}")
   else
     echo "cpu-run: no state at $state and no INIT to begin the schedule from (see docs/cpu-runs.md)" >&2
     exit 1
@@ -67,8 +67,11 @@ status)
   else
     echo "cpu-run: not running"
   fi
+  paths=()
   run=$(current_run)
-  "$vidgan" progress ${run:+"$run"} "$state"
+  if [ -n "$run" ] && [ -n "$(find "$run" -name log.jsonl 2>/dev/null)" ]; then paths+=("$run"); fi
+  if [ -f "$state/progress.json" ]; then paths+=("$state"); fi
+  if [ ${#paths[@]} -gt 0 ]; then "${vidgan[@]}" progress "${paths[@]}"; else echo "cpu-run: nothing trained yet"; fi
   ;;
 pause | resume)
   running || { echo "cpu-run: not running" >&2; exit 1; }
@@ -79,7 +82,9 @@ stop)
   if running; then
     pid=$(cat "$pidfile")
     kill -CONT "$pid"  # a paused run cannot save
-    kill -INT "$pid"   # the trainer's Ctrl-C: save, compact state included, then exit
+    # TERM, which vidgan train takes as Ctrl-C (save, compact state included, then exit); not INT, which a
+    # shell leaves ignored in what it starts in the background until vidgan has set its handler.
+    kill -TERM "$pid"
     for _ in $(seq "${WAIT:-300}"); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     if kill -0 "$pid" 2>/dev/null; then echo "cpu-run: the run did not stop within ${WAIT:-300} s" >&2; exit 1; fi
   fi
@@ -96,8 +101,8 @@ stop)
   ;;
 eval)
   read -r g_a g_b < <(python3 -c "import json; g = json.load(open('$state/progress.json'))['generators']; print(g['G_A'], g['G_B'])")
-  "$vidgan" eval -m "$state/$g_a" --reverse "$state/$g_b" --a "$data/testA" --b "$data/testB" -o "$work/eval-a"
-  "$vidgan" eval -m "$state/$g_b" --reverse "$state/$g_a" --a "$data/testB" --b "$data/testA" -o "$work/eval-b"
+  "${vidgan[@]}" eval -m "$state/$g_a" --reverse "$state/$g_b" --a "$data/testA" --b "$data/testB" -o "$work/eval-a"
+  "${vidgan[@]}" eval -m "$state/$g_b" --reverse "$state/$g_a" --a "$data/testB" --b "$data/testA" -o "$work/eval-b"
   ;;
 *)
   echo "usage: bash pipelines/cpu-run.sh start|status|pause|resume|stop|eval" >&2

@@ -152,3 +152,23 @@ def test_interrupted_folder_leaves_no_empty_output_folder(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         translate(clips, tmp_path / "out", Interrupt(), TranslateOptions(quiet=True), recursive=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clips"]
+
+
+def test_quiet_means_errors_only(tmp_path, tiny_model):
+    clip = make_clip(tmp_path / "c.mp4", 32, 32, frames=2)
+    result = invoke("translate", clip, "-m", tiny_model, "-o", tmp_path / "o.mp4", "-q")
+    assert result.exit_code == 0 and result.output == ""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    make_clip(clips / "a.mp4", 32, 32, frames=2)
+    result = invoke("translate", clips, "-m", tiny_model, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0 and result.output == "" and (tmp_path / "out" / "a_tiny.mp4").is_file()
+
+
+def test_a_run_over_half_a_minute_says_so_up_front(capsys):
+    from vidgan.pipeline.progress import Progress
+
+    Progress(100, "clip", quiet=False).estimate(0.2, "cpu")  # 20 s: no note
+    assert "will take" not in capsys.readouterr().out
+    Progress(100, "clip", quiet=False).estimate(0.5, "cpu")  # 50 s
+    assert "this will take about 50 s on cpu (100 frames x 0.50 s/frame)" in capsys.readouterr().out

@@ -90,7 +90,7 @@ def test_stop_after_then_resume_goes_on_and_a_finished_run_says_so(tmp_path, pai
     assert 0 < state["images_seen"] < 2000 and state["schedule_images"] == 2000
     card = json.loads((user_folder / "inv.json").read_text())
     assert card["training"]["undertrained"] and card["training"]["images_seen"] == state["images_seen"]
-    assert any(name == "inv" and "[undertrained:" in text for name, _, text in list_models())
+    assert any(name == "inv" and "undertrained:" in text for name, _, text in list_models())
 
     result = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "runs" / "inv"), "--stop-after", "1s"])
     assert result.exit_code == 0, result.output

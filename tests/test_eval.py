@@ -144,3 +144,18 @@ def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
     assert grid_ratio(scenes, scenes) == pytest.approx(1.0)
     assert grid_ratio(scenes, gridded) > 10
     assert grid_ratio(scenes, blurred.permute(0, 3, 1, 2)) < 1
+
+
+def test_target_kept_is_zero_for_untouched_images_and_grows_with_a_recolouring():
+    from vidgan.metrics.quality import lab_distance
+
+    rng = np.random.default_rng(0)
+    images = torch.from_numpy(rng.integers(0, 255, (3, 3, 64, 64), dtype=np.uint8))
+    assert lab_distance(images, images) == pytest.approx(0.0, abs=1e-6)
+    bluer = images.clone()
+    bluer[:, 2] = (bluer[:, 2].int() + 40).clamp(max=255).to(torch.uint8)
+    greyer = images.clone()
+    greyer[:, 2] = (greyer[:, 2].int() + 10).clamp(max=255).to(torch.uint8)
+    assert lab_distance(images, bluer) > lab_distance(images, greyer) > 1.0
+    shuffled = images[:, :, torch.randperm(64)]  # the same colours moved about: blurred, little changes
+    assert lab_distance(images, shuffled) < lab_distance(images, bluer)

@@ -16,7 +16,8 @@ from clips import DiesOnce, Invert, audio_packets, make_clip, read_video
 from PIL import Image
 
 from vidgan.checkpoints import LoadedModel
-from vidgan.pipeline.clip import TranslateOptions, translate_clip
+from vidgan.pipeline.clip import translate_clip
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_job, run_plan
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.video.formats import EncodeSettings
@@ -126,7 +127,7 @@ import sys
 from clips import SlowInvert
 from vidgan.api import translate
 from vidgan.cluster import RayOptions
-from vidgan.pipeline.clip import TranslateOptions
+from vidgan.pipeline.options import TranslateOptions
 try:
     translate(sys.argv[1], sys.argv[2], SlowInvert(), TranslateOptions(quiet=True, size=None), ray=RayOptions())
 except KeyboardInterrupt:

@@ -10,7 +10,8 @@ from clips import Invert, audio_packets, make_clip, make_shift_clip, read_video
 from vidgan.cli import main
 from vidgan.errors import VidganError
 from vidgan.metrics.temporal import frames_of
-from vidgan.pipeline.clip import TranslateOptions, translate_clip
+from vidgan.pipeline.clip import translate_clip
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_job, run_plan
 from vidgan.pipeline.segments import plan_clip
 from vidgan.pipeline.translate import FrameTranslator

@@ -9,8 +9,9 @@ from PIL import Image
 from torch import nn
 
 from vidgan.metrics.upsampling import detail_sums, fidelity, fine_detail, sharpness
-from vidgan.pipeline.clip import TranslateOptions, translate_clip
+from vidgan.pipeline.clip import translate_clip
 from vidgan.pipeline.jobs import translate_image
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.temporal import SmoothingConfig
 from vidgan.upsample import METHODS, Upsampler

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from vidgan.api import load_generator, translate_video
     from vidgan.errors import VidganError
     from vidgan.nets import GeneratorConfig, ResnetGenerator
-    from vidgan.pipeline.clip import TranslateOptions
+    from vidgan.pipeline.options import TranslateOptions
     from vidgan.pipeline.record import Result
     from vidgan.video.formats import EncodeSettings
 
@@ -27,7 +27,7 @@ _HOMES = {
     "GeneratorConfig": "vidgan.nets",
     "ResnetGenerator": "vidgan.nets",
     "Result": "vidgan.pipeline.record",
-    "TranslateOptions": "vidgan.pipeline.clip",
+    "TranslateOptions": "vidgan.pipeline.options",
     "VidganError": "vidgan.errors",
     "load_generator": "vidgan.api",
     "translate_video": "vidgan.api",

@@ -10,8 +10,8 @@ from vidgan.checkpoints import LoadedModel
 from vidgan.cluster import LONG_CLIPS, RayOptions, translate_on_ray
 from vidgan.errors import VidganError
 from vidgan.models import load_model
-from vidgan.pipeline.clip import TranslateOptions
 from vidgan.pipeline.jobs import make_translator
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_job, run_plan
 from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import shutil
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from vidgan.errors import VidganError
-from vidgan.pipeline.clip import parse_time, parse_working_size
+from vidgan.pipeline.options import parse_time, parse_working_size
 from vidgan.runtime import DEVICES, PRECISIONS
 from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
 from vidgan.upsample import DEFAULT_METHOD, METHODS
@@ -234,7 +235,7 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     a smaller --size, or a part of the clip (--start/--duration) is much faster.
     """
     from vidgan.api import translate as run
-    from vidgan.pipeline.clip import TranslateOptions
+    from vidgan.pipeline.options import TranslateOptions
 
     options = TranslateOptions(
         size=size, output_size=output_size, upsample=upsample, batch_size=batch_size, device=device, compile=compile_,
@@ -433,6 +434,7 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     from vidgan.train.config import TrainConfig, load_recipe, parse_duration
     from vidgan.train.loop import open_run
 
+    _stoppable()
     values = load_recipe(recipe) if recipe else {}
     given = {k: v for k, v in settings.items() if v is not None}
     if "time_budget" in given:
@@ -450,6 +452,17 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     config = None if resume or continue_from else TrainConfig.from_dict(values)
     trainer = open_run(config, resume, init_from, quiet, seconds, continue_from, given if continue_from else None)
     _run_training(trainer, save_compact, no_export)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stoppable() -> None:
+    """SIGINT and SIGTERM stop a training run as Ctrl-C does (it saves), also one started in the background,
+    where a shell leaves SIGINT ignored: pipelines/cpu-run.sh stops its run so."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _run_training(trainer, save_compact: Path | None, no_export: bool) -> None:
@@ -533,6 +546,7 @@ def distill(teacher: str, resume: Path | None, stop_after: str | None, save_comp
     from vidgan.train.config import DISTILL_DEFAULTS, TrainConfig, parse_duration
     from vidgan.train.loop import open_run
 
+    _stoppable()
     given = {k: v for k, v in settings.items() if v is not None}
     seconds = parse_duration(stop_after) if stop_after else None
     if resume is not None:
@@ -1014,6 +1028,21 @@ def bench_upsample(clips: tuple[Path, ...], model: str, images: Path | None, jud
     click.echo(run_upsampling_benchmark(list(clips), model, images, judge, frames, count, duration, log))
 
 
+@main.command("bench-serve")
+@click.argument("clip", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-m", "--model", default="horse2zebra", show_default=True, help="The model that translates.")
+@click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="Rounds; the best counts.")
+@_friendly
+def bench_serve(clip: Path, model: str, repeats: int) -> None:
+    """CLIP translated through `vidgan serve` (upload to download, a real server on 127.0.0.1) against the
+    Python API and `vidgan translate` in the same run: what the service costs."""
+    from vidgan.bench.serve import markdown, run_serve_benchmark
+    from vidgan.runtime import describe_device, pick_device
+
+    rows = run_serve_benchmark(clip, model, repeats, log=functools.partial(click.echo, err=True))
+    click.echo(markdown(rows, clip, model, describe_device(pick_device("auto"))))
+
+
 @main.command("bench-ray")
 @click.argument("clips", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-m", "--model", default="horse2zebra", show_default=True, help="The model that translates.")
@@ -1024,7 +1053,7 @@ def bench_ray(clips: tuple[Path, ...], model: str, size: int | None, duration: f
     """The CLIPS translated by one process and as Ray tasks with 1 and 2 workers on this machine (the
     scaling ratio), and Ray's overheads: start, model broadcast, task start-up, segment join."""
     from vidgan.bench.ray import markdown, run_ray_benchmark
-    from vidgan.pipeline.clip import TranslateOptions
+    from vidgan.pipeline.options import TranslateOptions
 
     options = TranslateOptions(size=size, duration=duration)
     rows, costs = run_ray_benchmark(list(clips), model, options, log=functools.partial(click.echo, err=True))

@@ -29,8 +29,8 @@ from tqdm import tqdm
 from vidgan.atomic import leftover_temporaries
 from vidgan.checkpoints import LoadedModel
 from vidgan.errors import VidganError
-from vidgan.pipeline.clip import TranslateOptions
 from vidgan.pipeline.jobs import make_translator
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import Plan, Unit, run_unit
 from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result

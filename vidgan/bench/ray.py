@@ -21,8 +21,8 @@ from torch import nn
 from vidgan.checkpoints import LoadedModel
 from vidgan.cluster import LONG_CLIPS, RayOptions, import_ray, translate_on_ray
 from vidgan.models import load_model
-from vidgan.pipeline.clip import TranslateOptions
 from vidgan.pipeline.jobs import make_translator
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_files, run_plan
 from vidgan.pipeline.segments import join_clip, plan_clip, translate_segment
 from vidgan.video.decode import probe

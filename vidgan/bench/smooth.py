@@ -18,7 +18,7 @@ import numpy as np
 
 from vidgan.api import translate
 from vidgan.metrics.temporal import frames_of, temporal_report
-from vidgan.pipeline.clip import TranslateOptions
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.temporal import DEFAULT_STRENGTH, MotionEstimator, Smoother, SmoothingConfig
 from vidgan.video.formats import EncodeSettings
 

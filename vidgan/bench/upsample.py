@@ -29,7 +29,8 @@ from vidgan.judge import image_files, load_judge
 from vidgan.metrics.temporal import temporal_report, timed_frames, warping_error
 from vidgan.metrics.upsampling import detail_sums, fidelity, sharpness
 from vidgan.models import load_model
-from vidgan.pipeline.clip import TranslateOptions, working_size
+from vidgan.pipeline.clip import working_size
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.runtime import pick_device
 from vidgan.temporal import SmoothingConfig

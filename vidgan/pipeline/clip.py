@@ -1,4 +1,4 @@
-"""One clip through the pipeline: the options a translation takes, and a clip's stages connected and run.
+"""One clip through the pipeline: its checks and target, and its stages connected and run.
 
 A clip's stages, each group in its own thread (pipeline/runner.py):
 
@@ -15,76 +15,24 @@ The output is written to a temporary file beside the target and renamed only whe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
 from vidgan.pipeline.decode import Decode
 from vidgan.pipeline.encode import Encode
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.progress import Listener, Progress
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.runner import Stage, run_stages
 from vidgan.pipeline.smooth import Link, Smooth
 from vidgan.pipeline.translate import Download, FrameTranslator, Translate, default_batch_size
 from vidgan.pipeline.upsample import Upsample
-from vidgan.temporal import SmoothingConfig
-from vidgan.upsample import DEFAULT_METHOD
 from vidgan.video.decode import Span, VideoInfo, probe
 from vidgan.video.encode import VideoWriter
-from vidgan.video.formats import EncodeSettings, container_format, resolve_codec
+from vidgan.video.formats import container_format, resolve_codec
 from vidgan.video.segments import Segment
-
-
-@dataclass
-class TranslateOptions:
-    """Everything `vidgan translate` can be told; the CLI fills this, the Python API takes it."""
-
-    size: int | None = 256  # working short side in px (the models' training scale); None: native size
-    output_size: str = "input"  # "input": scale the result back to the input's size; "working": keep it
-    upsample: str = DEFAULT_METHOD  # detail | guided | resize: how the result reaches a larger output size
-    batch_size: int | None = None  # frames per generator call; None: 8 on CUDA, 1 on the CPU
-    device: str = "auto"  # auto | cpu | cuda | mps
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 where the hardware has it)
-    compile: bool = False  # torch.compile the generator per working size (pays off on long clips on a GPU)
-    backend: str = "torch"  # what runs the generator: torch, or onnxruntime (CPU only; faster there)
-    encode: EncodeSettings = field(default_factory=EncodeSettings)
-    smooth: SmoothingConfig = field(default_factory=SmoothingConfig)  # temporal smoothing (videos only)
-    compare: bool = False  # input and output side by side
-    start: float | None = None  # seconds into the clip
-    duration: float | None = None  # seconds to translate from `start`
-    overwrite: bool = False  # replace an existing output
-    keep_partial: bool = False  # an input that breaks off: keep the output up to the break (and say so)
-    segment: float | None = None  # seconds per segment (cut at keyframes, joined at the end); None: one piece
-    quiet: bool = False  # no progress bars or notices
-
-
-def parse_working_size(text: str) -> int | None:
-    """`--size`: a number of pixels (the short side), or `native` (None)."""
-    if text == "native":
-        return None
-    try:
-        size = int(text)
-    except ValueError:
-        raise VidganError(f"{text!r} is not a size: expected a number of pixels or 'native'") from None
-    if size < 4:
-        raise VidganError(f"size {size} is too small: at least 4")
-    return size
-
-
-def parse_time(text: str | None) -> float | None:
-    """`--start`, `--duration`: seconds as `12.5`, `12.5s`, `1:02.5` or `0:01:02.5`."""
-    if text is None:
-        return None
-    try:
-        seconds = 0.0
-        for part in text.removesuffix("s").split(":"):
-            seconds = seconds * 60 + float(part)
-    except ValueError:
-        raise VidganError(f"{text!r} is not a time: use seconds (12.5) or [h:]m:s (1:02.5)") from None
-    if seconds < 0:
-        raise VidganError(f"{text!r}: a time must not be negative")
-    return seconds
 
 
 def working_size(width: int, height: int, size: int | None) -> tuple[int, int]:

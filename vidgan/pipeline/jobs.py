@@ -12,7 +12,8 @@ from torch import nn
 
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
-from vidgan.pipeline.clip import TranslateOptions, upsampling_method, working_size
+from vidgan.pipeline.clip import upsampling_method, working_size
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.translate import FrameTranslator, default_batch_size
 from vidgan.runtime import pick_device, pick_precision

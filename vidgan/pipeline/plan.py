@@ -22,8 +22,9 @@ from pathlib import Path
 
 from vidgan.atomic import check_output_path
 from vidgan.errors import VidganError
-from vidgan.pipeline.clip import Target, TranslateOptions, expected_frames, plan_clip_target, probe_input, run_clip
+from vidgan.pipeline.clip import Target, expected_frames, plan_clip_target, probe_input, run_clip
 from vidgan.pipeline.jobs import default_output, folder_jobs, is_image, translate_image
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.progress import Listener, Progress
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.segments import SegmentedClip, join_clip, plan_clip, translate_segment

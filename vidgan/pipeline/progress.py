@@ -36,8 +36,10 @@ class Progress:
 
     def estimate(self, per_frame: float, device: str) -> None:
         """Say up front when a run will take long (measured on the first batch, warm-up included)."""
-        if self.total and self.total * per_frame > LONG_RUN:
-            self.note(f"this will take about {self.total * per_frame / 60:.0f} min on {device} "
+        seconds = (self.total or 0) * per_frame
+        if seconds > LONG_RUN:
+            took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+            self.note(f"this will take about {took} on {device} "
                       f"({self.total} frames x {per_frame:.2f} s/frame); a GPU, a smaller --size, or a part "
                       f"(--start/--duration) is faster")  # fmt: skip
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path, write_text
 from vidgan.errors import VidganError
-from vidgan.pipeline.clip import Target, TranslateOptions, probe_input, run_clip
+from vidgan.pipeline.clip import Target, probe_input, run_clip
+from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.translate import FrameTranslator

@@ -25,8 +25,8 @@ from PIL import Image, UnidentifiedImageError
 from vidgan.checkpoints import LoadedModel
 from vidgan.errors import VidganError
 from vidgan.models import find_model, load_model, looks_like_path
-from vidgan.pipeline.clip import TranslateOptions, parse_time, parse_working_size
 from vidgan.pipeline.jobs import make_translator
+from vidgan.pipeline.options import TranslateOptions, parse_time, parse_working_size
 from vidgan.pipeline.plan import Plan, plan_job, run_plan
 from vidgan.pipeline.progress import Cancelled
 from vidgan.pipeline.translate import FrameTranslator

@@ -1,0 +1,103 @@
+"""pipelines/cpu-run.sh, the background CPU run, with a tiny recipe: a first start from a distillation,
+status, pause and resume, a stop that writes the compact state, and a start that continues it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from test_gpu_run import dataset
+
+from vidgan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = """name = "pix2neg-fast"
+[model]
+generator = "mobile"
+ngf = 4
+n_blocks = 1
+ndf = 4
+[data]
+load_size = 36
+crop_size = 32
+[schedule]
+images = 100000
+restart_d_steps = 2
+restart_lr_ramp = 10
+[speed]
+save_every = 1.0
+sample_every = 0
+"""
+
+
+def cpu_run(folder: Path, mode: str, **env) -> str:
+    settings = {**os.environ, "STATE": str(folder / "state"), "RECIPE": str(folder / "tiny.toml"),
+                "DATA": str(folder / "set"), "WORK": str(folder / "work"), "VIDGAN": f"{sys.executable} -m vidgan",
+                "WAIT": "60", **env}  # fmt: skip
+    done = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), mode], env=settings, capture_output=True,
+                          text=True, timeout=90)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def wait_for_log(folder: Path, steps: int, runs: int) -> None:
+    """Until the `runs`-th run has logged `steps` steps."""
+    deadline = time.monotonic() + 40
+    while True:
+        logs = sorted((folder / "work" / "runs").rglob("log.jsonl"))  # run folders are named by their start
+        lines = logs[-1].read_text().splitlines() if len(logs) == runs else []
+        if lines and json.loads(lines[-1])["step"] >= steps:
+            return
+        assert time.monotonic() < deadline, (folder / "work" / "log.txt").read_text()[-2000:]
+        time.sleep(0.2)
+
+
+def test_start_status_pause_stop_and_continue(tmp_path):
+    (tmp_path / "tiny.toml").write_text(TINY)
+    dataset(tmp_path / "set")
+    distilled = CliRunner().invoke(main, [
+        "distill", str(tiny_teacher(tmp_path)), "--a", str(tmp_path / "set"), "--name", "pix2neg-fast", "--runs-dir",
+        str(tmp_path / "runs"), "--ngf", "4", "--n-blocks", "1", "--load-size", "36", "--crop-size", "32",
+        "--iterations", "3", "--sample-every", "0", "--no-export", "-q"])  # fmt: skip
+    assert distilled.exit_code == 0, distilled.output
+    assert "no state" in subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), "start"], capture_output=True,
+                                        text=True, env={**os.environ, "STATE": str(tmp_path / "none"),
+                                                        "DATA": str(tmp_path / "set"), "WORK": str(tmp_path / "w0")}
+                                        ).stderr  # fmt: skip
+    assert "started" in cpu_run(tmp_path, "start", INIT=str(tmp_path / "runs" / "pix2neg-fast"))
+    assert "already running" in cpu_run(tmp_path, "start")
+    wait_for_log(tmp_path, 3, runs=1)
+    status = cpu_run(tmp_path, "status")
+    assert "running" in status and "of 100,000 images" in status and "images/s lately" in status
+    assert "paused" in cpu_run(tmp_path, "pause") and "paused" in cpu_run(tmp_path, "status")
+    assert "resumed" in cpu_run(tmp_path, "resume")
+    stopped = cpu_run(tmp_path, "stop")
+    assert "commit it" in stopped
+    state = tmp_path / "state"
+    files = sorted(p.name for p in state.iterdir())
+    assert files == ["discriminators.safetensors", "neg2pix-fast.json", "neg2pix-fast.safetensors", "pix2neg-fast.json",
+                     "pix2neg-fast.safetensors", "progress.json"]  # fmt: skip
+    first = json.loads((state / "progress.json").read_text())
+    assert first["images_seen"] > 0 and first["config"]["generator"] == "mobile" and "not running" in cpu_run(
+        tmp_path, "status")  # fmt: skip
+
+    assert "continues" in cpu_run(tmp_path, "start")  # the next session
+    wait_for_log(tmp_path, 2, runs=2)
+    cpu_run(tmp_path, "stop")
+    second = json.loads((state / "progress.json").read_text())
+    assert second["images_seen"] > first["images_seen"] and len(second["runs"]) == 2
+
+
+def tiny_teacher(folder: Path) -> Path:
+    import torch
+
+    from vidgan.checkpoints import save_generator
+    from vidgan.nets import GeneratorConfig, build_generator
+
+    torch.manual_seed(0)
+    return save_generator(build_generator(GeneratorConfig(ngf=4, n_blocks=1)), folder / "teacher.safetensors")

@@ -38,3 +38,33 @@ def test_the_checks_catch_identity_and_random_weights(test_horses):
     torch.manual_seed(0)
     noise = translated(ResnetGenerator().eval(), test_horses[:4])
     assert np.mean(scene_correlation(test_horses[:4], noise)) < 0.7
+
+
+def test_shipped_horse2zebra_fast_adds_stripes_keeps_the_scene_and_lays_no_grid(test_horses):
+    from vidgan.metrics.quality import grid_ratio
+    from vidgan.nets import MobileResnetGenerator
+
+    loaded = load_model("horse2zebra-fast")
+    assert isinstance(loaded.generator, MobileResnetGenerator) and loaded.card["teacher"]["model"] == "horse2zebra"
+    assert (shipped_dir() / "horse2zebra-fast.safetensors").stat().st_size < 1e6
+    zebras = translated(loaded.generator, test_horses)
+    assert high_pass_ratio(test_horses, zebras) >= 1.2  # texture added; identity gives 1.0
+    assert np.mean(scene_correlation(test_horses, zebras)) >= 0.9
+    teacher = translated(load_model("horse2zebra").generator, test_horses)
+    assert grid_ratio(test_horses, zebras) < grid_ratio(test_horses, teacher) / 4  # no checkerboard
+
+
+def test_translate_on_a_cpu_names_the_fast_model(tmp_path):
+    from click.testing import CliRunner
+    from clips import make_clip
+
+    from vidgan.cli import main
+    from vidgan.models import faster_alternative
+
+    assert "--model horse2zebra-fast" in faster_alternative("horse2zebra") and faster_alternative("nosuch") is None
+    clip = make_clip(tmp_path / "c.mp4", 32, 32, frames=2)
+    result = CliRunner().invoke(main, ["translate", str(clip), "-o", str(tmp_path / "o.mp4"), "--size", "32",
+                                       "--device", "cpu"])  # fmt: skip
+    assert result.exit_code == 0 and "note: horse2zebra-fast is horse2zebra distilled" in result.output
+    quiet = CliRunner().invoke(main, ["translate", str(clip), "-o", str(tmp_path / "q.mp4"), "--size", "32", "-q"])
+    assert quiet.output == ""

@@ -964,7 +964,10 @@ def bench(sizes, precisions: str, frames: int, batch_size: int | None, device: s
     if models:
         from vidgan.bench.translate import model_table, run_model_benchmark
 
-        rows = run_model_benchmark(models.split(","), clip, frames, backends.split(","), device, log=log)
+        if "," in precisions:
+            raise click.UsageError("--models compares at one precision: give --precision auto, fp32 or bf16")
+        rows = run_model_benchmark(models.split(","), clip, frames, backends.split(","), device,
+                                   precision=precisions, log=log)  # fmt: skip
         click.echo(model_table(rows, clip, describe_device(pick_device(device))))
         return
     if precisions == "auto":

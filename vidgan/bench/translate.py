@@ -323,7 +323,7 @@ class ModelRow:
 
 
 def run_model_benchmark(models: list[str], clip: Path, frames: int, backends: list[str], device_name: str = "auto",
-                        rounds: int = 3, log=print) -> list[ModelRow]:  # fmt: skip
+                        rounds: int = 3, precision: str = "auto", log=print) -> list[ModelRow]:  # fmt: skip
     """Each model (with each backend) on one real clip: the generator alone at the clip's working size, and
     `vidgan translate` of the clip's first `frames` frames with the default options. Every setting is timed
     once per round, the rounds interleaved, and the best of each kept (a shared machine drifts, by 30% and
@@ -341,7 +341,7 @@ def run_model_benchmark(models: list[str], clip: Path, frames: int, backends: li
         gmacs = count_macs(loaded.generator, work[1] + -work[1] % 4, work[0] + -work[0] % 4) / 1e9
         for backend in backends:
             options = TranslateOptions(backend=backend, device=device_name, quiet=True, overwrite=True,
-                                       duration=duration)  # fmt: skip
+                                       duration=duration, precision=precision)  # fmt: skip
             settings.append((spec, backend, gmacs, options, make_translator(loaded.generator, options)))
     best: dict[int, ModelRow] = {}
     with tempfile.TemporaryDirectory() as tmp:

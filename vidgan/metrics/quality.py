@@ -191,7 +191,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
         "scene_correlation_min": min(scene),
     }
     teacher = loaded.card.get("teacher", {})
-    if teacher.get("role") == "reproduces it":
+    if teacher.get("model") and towards_b:  # distilled from it (and perhaps trained on since)
         by_teacher = translate_images(FrameTranslator(load_model(teacher["model"]).generator, dev, "fp32"), real_a,
                                       desc=f"the teacher, {teacher['model']}")  # fmt: skip
         mse = float((((fake_b.float() - by_teacher.float()) / 127.5) ** 2).mean())

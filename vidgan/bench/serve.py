@@ -4,7 +4,8 @@ On the same clip, model and options, alternating, best of the repeats:
 - the Python API in this process (what `vidgan translate` does once it has started and loaded the model);
 - `vidgan translate` as a user runs it, a process of its own (start-up and model loading included);
 - the service: a real server on 127.0.0.1 (uvicorn in a thread of this process, its model loaded by a
-  first job), timed from the upload to the result's last byte: upload, queue, translation, polling, download.
+  first job), timed from the upload to the result's last byte: upload, queue, translation, the status (one
+  long poll, `?wait=`), download.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def _through_service(url: str, clip: Path, model: str, out: Path) -> int:
         job = httpx.post(f"{url}/api/jobs", files={"file": (clip.name, f)}, data={"model": model}, timeout=600).json()
     if "id" not in job:
         raise RuntimeError(job.get("error", job))
-    while (status := httpx.get(f"{url}/api/jobs/{job['id']}").json())["status"] in ("queued", "running"):
-        time.sleep(0.05)
+    while (status := httpx.get(f"{url}/api/jobs/{job['id']}", params={"wait": 60}, timeout=90).json())["status"] in (
+            "queued", "running"):  # fmt: skip
+        pass  # a long poll: the answer comes when the job ends
     if status["status"] != "done":
         raise RuntimeError(status["error"])
     out.write_bytes(httpx.get(f"{url}/api/jobs/{job['id']}/result", timeout=600).content)
@@ -91,7 +93,7 @@ def run_serve_benchmark(clip: Path, model: str, repeats: int = 3, log=print) -> 
             server.should_exit = True
             thread.join(timeout=30)
     labels = {"api": "Python API in this process (the CLI once started)", "cli": "vidgan translate, its own process",
-              "service": "vidgan serve: upload, queue, translate, poll, download"}  # fmt: skip
+              "service": "vidgan serve: upload, queue, translate, wait, download"}  # fmt: skip
     return [ServeRow(labels[k], best[k], frames[k]) for k in ("api", "cli", "service")]
 
 

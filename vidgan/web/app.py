@@ -5,7 +5,8 @@
                                  options (model, size, smooth, upsample, start, duration, codec, crf)
                                  -> 202 {"id": ID, "status": "queued"}
     GET    /api/jobs/ID          status (queued, running, done, failed, cancelled), progress (0-1), frames_done,
-                                 frames_total, frames_per_s, seconds_left, queue_position, error, notices
+                                 frames_total, frames_per_s, seconds_left, queue_position, error, notices;
+                                 ?wait=S answers when the job ends (or after S seconds): no polling
     GET    /api/jobs/ID/result   the translated file;  GET /api/jobs/ID/input: the file translated
     DELETE /api/jobs/ID          cancel it (if it waits or runs) and delete it and its files
     GET    /api/models           the models the server offers, by name
@@ -189,8 +190,12 @@ def create_app(settings: Settings, auth: str | None = None):
         return job
 
     @api.get("/api/jobs/{job_id}")
-    async def job_status(job_id: str):
+    async def job_status(job_id: str, wait: float = 0.0):
+        """`?wait=S`: answer once the job has ended, or after S seconds (at most 60): no polling needed."""
         job = the_job(job_id)
+        deadline = asyncio.get_running_loop().time() + min(max(wait, 0.0), 60.0)
+        while job.ended is None and job.status not in ("cancelled",) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
         return job.report(queue.position(job))
 
     @api.get("/api/jobs/{job_id}/result")

@@ -167,3 +167,31 @@ def test_the_command_line_runs_a_folder_on_ray(local_ray, tmp_path, tiny_model):
     assert result.exit_code == 1, result.output
     assert "4 translated, 0 skipped, 1 failed" in result.output
     assert len(list((tmp_path / "out").rglob("*.*"))) == 4
+
+
+def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
+    """`vidgan serve --ray`: a job runs as Ray tasks and gives what the queue in the process gives."""
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    import httpx
+    from web import Server
+
+    from vidgan.web.jobs import Settings
+
+    clip = make_clip(tmp_path / "clip.mp4", 48, 32, frames=6)
+    results = {}
+    for name, ray_address in (("here", None), ("ray", "local")):
+        server = Server(Settings(root=tmp_path / name, ray=ray_address))
+        try:
+            with open(clip, "rb") as f:
+                job = httpx.post(
+                    f"{server.url}/api/jobs", files={"file": ("c", f)}, data={"model": model, "size": "32"}
+                )
+            status = httpx.get(f"{server.url}/api/jobs/{job.json()['id']}", params={"wait": 60}, timeout=90).json()
+            assert status["status"] == "done", status
+            results[name] = httpx.get(f"{server.url}/api/jobs/{job.json()['id']}/result").content
+        finally:
+            server.stop()
+    (tmp_path / "a.mp4").write_bytes(results["here"])
+    (tmp_path / "b.mp4").write_bytes(results["ray"])
+    (fa, ta), (fb, tb) = read_video(tmp_path / "a.mp4"), read_video(tmp_path / "b.mp4")
+    assert ta == tb and np.array_equal(np.stack(fa), np.stack(fb))

@@ -101,7 +101,7 @@ def main() -> None:
     "--output",
     type=click.Path(path_type=Path),
     help="Output file (or folder, for a folder INPUT). Default: INPUT_MODEL.EXT in the current folder "
-    "(INPUT_MODEL beside a folder INPUT).",
+    "(INPUT_MODEL beside a folder INPUT, its files named NAME_MODEL.EXT as single files are).",
 )
 @click.option(
     "-m",

@@ -170,7 +170,10 @@ def test_the_command_line_runs_a_folder_on_ray(local_ray, tmp_path, tiny_model):
 
 
 def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
-    """`vidgan serve --ray`: a job runs as Ray tasks and gives what the queue in the process gives."""
+    """`vidgan serve --ray`: a job runs as Ray tasks and gives what the queue in the process gives: the same
+    frame times, and the same frames up to float rounding (a Ray task runs torch on 1 thread, the process on
+    2: on some CPUs the sums come out in another order, which moves a few pixels by a level; lossless
+    encoding keeps that from growing)."""
     pytest.importorskip("fastapi", reason="the web extra is not installed")
     import httpx
     from web import Server
@@ -184,7 +187,7 @@ def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
         try:
             with open(clip, "rb") as f:
                 job = httpx.post(
-                    f"{server.url}/api/jobs", files={"file": ("c", f)}, data={"model": model, "size": "32"}
+                    f"{server.url}/api/jobs", files={"file": ("c", f)}, data={"model": model, "size": "32", "crf": "0"}
                 )
             status = httpx.get(f"{server.url}/api/jobs/{job.json()['id']}", params={"wait": 60}, timeout=90).json()
             assert status["status"] == "done", status
@@ -194,4 +197,6 @@ def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
     (tmp_path / "a.mp4").write_bytes(results["here"])
     (tmp_path / "b.mp4").write_bytes(results["ray"])
     (fa, ta), (fb, tb) = read_video(tmp_path / "a.mp4"), read_video(tmp_path / "b.mp4")
-    assert ta == tb and np.array_equal(np.stack(fa), np.stack(fb))
+    assert ta == tb
+    difference = np.abs(np.stack(fa).astype(int) - np.stack(fb))
+    assert difference.max() <= 4 and difference.mean() < 0.05, (difference.max(), difference.mean())

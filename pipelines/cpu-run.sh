@@ -2,7 +2,9 @@
 # The CPU training run of horse2zebra-fast: one CycleGAN schedule (pipelines/horse2zebra-fast.toml) that goes
 # on in the background, at the lowest priority, whenever someone works on this machine (docs/cpu-runs.md):
 #
-#   bash pipelines/cpu-run.sh start    continue the schedule from the state committed in the repository
+#   bash pipelines/cpu-run.sh start    continue the schedule from the state committed in the repository;
+#                                      words after `start` go to vidgan train (what --continue takes anew,
+#                                      e.g. --ema 0.999; the state keeps it from then on)
 #   bash pipelines/cpu-run.sh status   images seen, images/s, where the schedule stands, the last figures
 #   bash pipelines/cpu-run.sh pause    hold it (SIGSTOP) around a benchmark or a timing-sensitive check
 #   bash pipelines/cpu-run.sh resume   let it go on (SIGCONT)
@@ -21,6 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-status}
+shift || true
 state=${STATE:-pipelines/horse2zebra-fast.state}
 recipe=${RECIPE:-pipelines/horse2zebra-fast.toml}
 data=${DATA:-../shared/data/horse2zebra}
@@ -43,10 +46,10 @@ start)
   common=(--a "$data" --b "$data" --runs-dir "$run_root" --save-compact "$work/compact" --no-export -q)
   if [ -f "$state/progress.json" ]; then
     what="continues $state"
-    command=("${vidgan[@]}" train --continue "$state" "${common[@]}")
+    command=("${vidgan[@]}" train --continue "$state" "${common[@]}" "$@")
   elif [ -n "${INIT:-}" ]; then
     what="begins $recipe from $INIT"
-    command=("${vidgan[@]}" train --recipe "$recipe" --init-from "$INIT" "${common[@]}")
+    command=("${vidgan[@]}" train --recipe "$recipe" --init-from "$INIT" "${common[@]}" "$@")
   else
     echo "cpu-run: no state at $state and no INIT to begin the schedule from (see docs/cpu-runs.md)" >&2
     exit 1

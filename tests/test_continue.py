@@ -12,8 +12,10 @@ from click.testing import CliRunner
 from clips import inverter_config, write_inverted_pair
 
 from vidgan import VidganError
+from vidgan.checkpoints import load_generator_file
 from vidgan.cli import main
 from vidgan.models import list_models
+from vidgan.train.export import export_run
 from vidgan.train.loop import open_run
 from vidgan.train.state import read_compact
 
@@ -117,3 +119,51 @@ def test_a_short_cpu_run_says_what_it_will_reach(tmp_path, pair):
 def test_plot_losses_on_a_missing_run_says_so(tmp_path):
     result = CliRunner().invoke(main, ["plot-losses", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and "no training run at" in result.output
+
+
+def _close(a: dict, b: dict, tolerance: float) -> bool:
+    """State dicts equal within `tolerance` of each tensor's largest magnitude (int8 keeps 1/127 of it)."""
+    return all((a[k] - v).abs().max().item() <= tolerance * (v.abs().max().item() or 1.0) for k, v in b.items())
+
+
+def test_the_weight_average_is_exported_and_travels_in_compact_states(tmp_path, pair):
+    """With `ema`, each generator step moves the average a (1 - ema) step towards the weights; exports and a
+    compact state's models are the average, the weights trained on travel beside it and go on training."""
+    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=3, ema=0.5), quiet=True)
+    expected = {k: v.clone() for k, v in trainer.nets["G_A"].state_dict().items()}
+    for _ in range(3):
+        trainer.set_lr()
+        trainer.train_step()
+        expected = {k: 0.5 * expected[k] + 0.5 * v for k, v in trainer.nets["G_A"].state_dict().items()}
+    average = trainer.average.nets["G_A"].state_dict()
+    assert _close(average, expected, 1e-6) and not _close(average, trainer.nets["G_A"].state_dict(), 1e-2)
+
+    trainer.save_compact = tmp_path / "state"
+    trainer.save()
+    assert (tmp_path / "state" / "training-generators.safetensors").is_file()
+    card = json.loads((tmp_path / "state" / "inv.json").read_text())
+    assert card["training"]["weights"] == "moving average, decay 0.5 per step"
+    exported = export_run(tmp_path / "runs" / "inv", tmp_path / "out")[0]
+    assert _close(load_generator_file(exported).generator.state_dict(), average, 1e-3)
+
+    state = read_compact(tmp_path / "state")
+    assert _close(state["ema"]["G_A"], average, 1 / 127) and _close(
+        state["nets"]["G_A"], trainer.nets["G_A"].state_dict(), 1 / 127
+    )
+    again = open_run(None, continue_from=tmp_path / "state", quiet=True, overrides={"runs_dir": str(tmp_path / "r2")})
+    assert _close(again.average.nets["G_A"].state_dict(), state["ema"]["G_A"], 1e-6)
+    assert _close(again.nets["G_A"].state_dict(), state["nets"]["G_A"], 1e-6)
+
+
+def test_an_average_begins_where_a_state_without_one_is_continued(tmp_path, pair):
+    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=2), quiet=True)
+    trainer.save_compact = tmp_path / "state"
+    trainer.run()
+    assert "training_generators" not in json.loads((tmp_path / "state" / "progress.json").read_text())
+    result = CliRunner().invoke(main, ["train", "--continue", str(tmp_path / "state"), "--ema", "1"])
+    assert result.exit_code == 2 and "--ema" in result.output
+    again = open_run(None, continue_from=tmp_path / "state", quiet=True,
+                     overrides={"runs_dir": str(tmp_path / "r2"), "ema": 0.99})  # fmt: skip
+    assert again.config.ema == 0.99 and _close(
+        again.average.nets["G_B"].state_dict(), again.nets["G_B"].state_dict(), 0
+    )

@@ -353,6 +353,9 @@ _TRAIN_OPTIONS = [
     ("--flip/--no-flip", "flip", bool, "Random horizontal flips.  [default: flip]"),
     ("--frames-per-clip", "frames_per_clip", click.IntRange(1), "Frames taken from each video clip.  [default: 32]"),
     ("--data-licence", "data_licence", str, "The data's licence, copied into the model cards."),
+    ("--ema", "ema", click.FloatRange(0, 1, max_open=True),
+     "Export a moving average of the generators' weights with this decay per step (0.999: about the last "
+     "1,000 steps); 0 exports the last step's.  [default: 0]"),
     ("--seed", "seed", int, "Seed of networks, data order, augmentation and pools.  [default: 0]"),
     ("--device", "device", click.Choice(["auto", "cpu", "cuda"]), "Where to train.  [default: auto]"),
     ("--precision", "precision", click.Choice(["auto", "fp32", "bf16"]),
@@ -568,9 +571,10 @@ def distill(teacher: str, resume: Path | None, stop_after: str | None, save_comp
     _run_training(trainer, save_compact, no_export)
 
 
-# What --continue may set anew: where the data are and how fast to train, not what is trained.
+# What --continue may set anew: where the data are and how fast to train, not what is trained (a weight
+# average of what is trained may begin at any point).
 _CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_last", "compile", "compile_mode",
-                       "batch_size", "save_every", "log_every", "sample_every"}  # fmt: skip
+                       "batch_size", "save_every", "log_every", "sample_every", "ema"}  # fmt: skip
 
 
 @main.command()

@@ -59,6 +59,7 @@ class TrainConfig:
     seed: int = 0  # seeds networks, data order, augmentation and the image pools
     restart_d_steps: int = 100  # after a compact restart: steps of the discriminators alone (Adam, pools)
     restart_lr_ramp: int = 200  # after a compact restart: steps over which the generators' lr climbs back
+    ema: float = 0.0  # export a moving average of the generators' weights, this decay per step (average.py); 0: off
 
     # --- speed
     device: str = "auto"  # auto | cpu | cuda
@@ -104,6 +105,8 @@ class TrainConfig:
             raise VidganError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
         if not (self.epochs or self.iterations or self.images or self.time_budget):
             raise VidganError("give the schedule: epochs, iterations, images or a time budget")
+        if not 0 <= self.ema < 1:
+            raise VidganError(f"the weight average's decay must be in [0, 1) (got {self.ema:g})")
         if self.lr_scaling not in ("sqrt", "linear", "none"):
             raise VidganError(f"unknown lr scaling {self.lr_scaling!r}: sqrt, linear or none")
         if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):

@@ -66,9 +66,10 @@ def undertrained(state: dict) -> bool:
 
 def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
                       max_shard_bytes: int | None = None, fmt: str = "safetensors") -> list[Path]:  # fmt: skip
-    """Write both generators of a run's state with their cards; returns the paths written (index files for
-    sharded ones). int8 is refused where it strays under INT8_MIN_PSNR from fp16; `fmt` "onnx" writes ONNX
-    files instead, checked in onnxruntime on the run's sample images."""
+    """Write both generators of a run's state with their cards (the weight average where the run keeps
+    one, average.py); returns the paths written (index files for sharded ones). int8 is refused where it
+    strays under INT8_MIN_PSNR from fp16; `fmt` "onnx" writes ONNX files instead, checked in onnxruntime on
+    the run's sample images."""
     if precision not in ("fp16", "fp32", "int8"):
         raise VidganError(f"unknown export precision {precision!r}: fp16, fp32 or int8")
     config = state["config"]
@@ -76,13 +77,14 @@ def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
     out_dir.mkdir(parents=True, exist_ok=True)
     name_a, name_b, reverse = domain_names(config["name"])
     seen, aim = state["images_seen"], state["aim_images"]
+    weights = state.get("ema") or state["nets"]
     written = []
     for net, name, source, target, samples in (
         ("G_A", config["name"], name_a, name_b, state["samples"][0]),
         ("G_B", reverse, name_b, name_a, state["samples"][1]),
     ):
         generator = build_generator(TrainConfig.from_dict(config).generator_config())
-        generator.load_state_dict(state["nets"][net])
+        generator.load_state_dict(weights[net])
         generator.eval()
         teacher = config.get("teacher")
         made = "trained by vidgan"
@@ -105,6 +107,7 @@ def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
                 "seconds": round(state["train_seconds"], 1),
                 "device": state.get("device", "unknown"),
                 "runs": state.get("runs", []),
+                "weights": f"moving average, decay {config['ema']:g} per step" if state.get("ema") else "last step",
             },
             "precision": precision,
             "metrics": {},

@@ -36,6 +36,7 @@ from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
 from vidgan.nets import PatchDiscriminator, build_generator, init_weights, to_signed, to_uint8
 from vidgan.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
+from vidgan.train.average import AVERAGED, WeightAverage
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
 from vidgan.train.distill import FeatureLinks, Teacher, distill_losses
@@ -145,6 +146,7 @@ class Trainer:
             net.to(self.device)
             if self.channels_last:
                 net.to(memory_format=torch.channels_last)
+        self.average = WeightAverage(self.nets, config.ema) if config.ema else None
         self.images_per_step = config.batch_size * self.dist.world
         self.lr = scaled_lr(config.lr, self.images_per_step, config.lr_scaling)
         self._fresh_optimisers()
@@ -214,6 +216,7 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "runs": self.runs,
             "nets": {k: v.state_dict() for k, v in self.nets.items()},
+            "ema": self.average.state_dict() if self.average else None,
             "links": self.links.state_dict() if self.links else None,
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -244,8 +247,14 @@ class Trainer:
             state["schedule_images"],
         )
         self.train_seconds, self.runs = state["train_seconds"], list(state.get("runs", []))
+        self.start_average(state.get("ema"))
         if self.schedule_images is not None:
             self.fitter = None  # the schedule was fixed by the run that began it
+
+    def start_average(self, average: dict | None = None) -> None:
+        """The weight average from a saved one, or (a state saved without one) from the weights as they are."""
+        if self.average is not None:
+            self.average.load_state_dict(average or {k: self.nets[k].state_dict() for k in AVERAGED})
 
     def restart(self) -> None:
         """After loading a compact state (no optimiser moments, no pools): the discriminators train alone
@@ -357,6 +366,8 @@ class Trainer:
             losses, fake_a, fake_b, real_b = self.distill_step(real_a, real_b)
         else:
             losses, fake_a, fake_b = self.generator_step(real_a, real_b)
+        if self.average is not None:
+            self.average.update(self.nets)
         if self.uses_discriminators:
             losses |= self.discriminator_step(real_a, real_b, fake_a, fake_b)
         self.step += 1
@@ -584,6 +595,7 @@ def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
             nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
         for k in ("G_A", "G_B"):
             trainer.nets[k].load_state_dict(nets[k])
+        trainer.start_average()
     except (OSError, KeyError, RuntimeError) as e:
         raise VidganError(f"cannot start from {source}: {e}".splitlines()[0]) from None
     for k in ("D_A", "D_B"):

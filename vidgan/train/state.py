@@ -5,7 +5,9 @@ about 340 MB for the paper's networks and resumes exactly. The compact state kee
 and where the schedule stands, in a folder:
 
     NAME.safetensors, REVERSE.safetensors   the generators, as exported models with their cards (int8,
-                                            per-channel: 11.4 MB each for the paper's generator)
+                                            per-channel: 11.4 MB each for the paper's generator); the
+                                            weight average where the run keeps one (average.py) ...
+    training-generators.safetensors         ... and then the weights it trains on, int8 per-channel
     discriminators.safetensors              D_A and D_B, int8 per-channel (2.8 MB each)
     progress.json                           the recipe, images seen, the schedule, the runs so far
 
@@ -32,6 +34,7 @@ from vidgan.train.export import export_generators
 FORMAT = "vidgan compact training state"
 VERSION = 1
 DISCRIMINATORS = "discriminators.safetensors"
+TRAINING_GENERATORS = "training-generators.safetensors"
 PROGRESS = ("config", "step", "images_seen", "schedule_images", "aim_images", "train_seconds", "runs", "device")
 
 
@@ -43,14 +46,32 @@ def write_compact(state: dict, folder: str | Path) -> list[Path]:
         generators, precision = export_generators(state, folder, "int8"), "int8"
     except VidganError:
         generators, precision = export_generators(state, folder, "fp16"), "fp16"
-    discriminators = {f"{net}.{key}": value for net in ("D_A", "D_B") for key, value in state["nets"][net].items()}
-    with atomic_path(folder / DISCRIMINATORS, overwrite=True) as tmp:
-        save_tensors(quantize_int8(discriminators), tmp, {"quantization": "int8-per-channel"})
+    written = [*generators, _write_nets(state["nets"], ("D_A", "D_B"), folder / DISCRIMINATORS)]
     progress = {"format": FORMAT, "version": VERSION, **{k: state[k] for k in PROGRESS},
                 "generators": {"G_A": generators[0].name, "G_B": generators[1].name},
                 "generator_precision": precision, "discriminators": DISCRIMINATORS}  # fmt: skip
+    if state.get("ema"):  # the generators above are the average: the trained weights go beside them
+        written.append(_write_nets(state["nets"], ("G_A", "G_B"), folder / TRAINING_GENERATORS))
+        progress["training_generators"] = TRAINING_GENERATORS
     write_text(folder / "progress.json", json.dumps(progress, indent=2) + "\n")
-    return [*generators, folder / DISCRIMINATORS, folder / "progress.json"]
+    return [*written, folder / "progress.json"]
+
+
+def _write_nets(nets: dict, names: tuple[str, ...], path: Path) -> Path:
+    """Networks' weights in one file, int8 per-channel, keys prefixed with the network's name."""
+    tensors = {f"{net}.{key}": value for net in names for key, value in nets[net].items()}
+    with atomic_path(path, overwrite=True) as tmp:
+        save_tensors(quantize_int8(tensors), tmp, {"quantization": "int8-per-channel"})
+    return path
+
+
+def _read_nets(path: Path, names: tuple[str, ...]) -> dict[str, dict]:
+    try:
+        tensors = dequantize(load_file(str(path)))
+    except (SafetensorError, OSError) as e:
+        raise VidganError(f"cannot read {path}: {e}") from None
+    return {net: {key.removeprefix(f"{net}."): value for key, value in tensors.items() if key.startswith(f"{net}.")}
+            for net in names}  # fmt: skip
 
 
 def read_compact(folder: str | Path) -> dict:
@@ -62,12 +83,10 @@ def read_compact(folder: str | Path) -> dict:
         raise VidganError(f"{folder} is not a compact training state (progress.json: {e})") from None
     if progress.get("format") != FORMAT or progress.get("version") != VERSION:
         raise VidganError(f"{folder}/progress.json is not a version-{VERSION} compact training state")
-    nets = {net: load_generator_file(folder / name).generator.state_dict()
-            for net, name in progress["generators"].items()}  # fmt: skip
-    try:
-        tensors = dequantize(load_file(str(folder / progress["discriminators"])))
-    except (SafetensorError, OSError) as e:
-        raise VidganError(f"cannot read {folder / progress['discriminators']}: {e}") from None
-    for net in ("D_A", "D_B"):
-        nets[net] = {key.removeprefix(f"{net}."): value for key, value in tensors.items() if key.startswith(f"{net}.")}
-    return {**progress, "nets": nets}
+    exported = {net: load_generator_file(folder / name).generator.state_dict()
+                for net, name in progress["generators"].items()}  # fmt: skip
+    nets = _read_nets(folder / progress["discriminators"], ("D_A", "D_B"))
+    if "training_generators" in progress:
+        return {**progress, "nets": nets | _read_nets(folder / progress["training_generators"], ("G_A", "G_B")),
+                "ema": exported}  # fmt: skip
+    return {**progress, "nets": nets | exported}

@@ -35,12 +35,12 @@ sample_every = 0
 """
 
 
-def cpu_run(folder: Path, mode: str, **env) -> str:
+def cpu_run(folder: Path, mode: str, *args: str, **env) -> str:
     settings = {**os.environ, "STATE": str(folder / "state"), "RECIPE": str(folder / "tiny.toml"),
                 "DATA": str(folder / "set"), "WORK": str(folder / "work"), "VIDGAN": f"{sys.executable} -m vidgan",
                 "WAIT": "60", **env}  # fmt: skip
-    done = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), mode], env=settings, capture_output=True,
-                          text=True, timeout=90)  # fmt: skip
+    done = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), mode, *args], env=settings,
+                          capture_output=True, text=True, timeout=90)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -86,11 +86,12 @@ def test_start_status_pause_stop_and_continue(tmp_path):
     assert first["images_seen"] > 0 and first["config"]["generator"] == "mobile" and "not running" in cpu_run(
         tmp_path, "status")  # fmt: skip
 
-    assert "continues" in cpu_run(tmp_path, "start")  # the next session
+    assert "continues" in cpu_run(tmp_path, "start", "--ema", "0.9")  # the next session, with a weight average
     wait_for_log(tmp_path, 2, runs=2)
     cpu_run(tmp_path, "stop")
     second = json.loads((state / "progress.json").read_text())
     assert second["images_seen"] > first["images_seen"] and len(second["runs"]) == 2
+    assert second["config"]["ema"] == 0.9 and (state / second["training_generators"]).is_file()
 
 
 def tiny_teacher(folder: Path) -> Path:
@@ -101,3 +102,50 @@ def tiny_teacher(folder: Path) -> Path:
 
     torch.manual_seed(0)
     return save_generator(build_generator(GeneratorConfig(ngf=4, n_blocks=1)), folder / "teacher.safetensors")
+
+
+def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path):
+    """pipelines/ship.py: horse2zebra-fast ships on a higher judge score with grid and "target kept" no worse,
+    zebra2horse-fast once judged horse on 0.7 of testB; the card keeps the state's training record, takes the
+    eval's figures, the speed of the shipped card of the same network, and the limitations given."""
+    import importlib.util
+
+    from clips import inverter_config, write_inverted_pair
+
+    from vidgan.checkpoints import load_generator_file
+    from vidgan.train.loop import open_run
+
+    spec = importlib.util.spec_from_file_location("ship", ROOT / "pipelines" / "ship.py")
+    ship = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ship)
+    trainer = open_run(inverter_config(*write_inverted_pair(tmp_path), tmp_path / "runs", name="horse2zebra-fast",
+                                       iterations=2), quiet=True)  # fmt: skip
+    trainer.save_compact = state = tmp_path / "state"
+    trainer.run()
+    into, work = tmp_path / "checkpoints", tmp_path / "work"
+    into.mkdir()
+    state_card = json.loads((state / "horse2zebra-fast.json").read_text())
+    old = {
+        "architecture": state_card["architecture"],
+        "speed": {"translate_speedup_fp32": 5.2},
+        "metrics": {"judge_score": 0.6, "texture": {"grid_ratio": 4.0}, "target_kept": {"lab_distance": 12.0}},
+    }
+    (into / "horse2zebra-fast.json").write_text(json.dumps(old))
+
+    def judged(name: str, score: float, grid: float = 3.0, kept: float = 11.0) -> bool:
+        folder = work / ship.EVALS[name]
+        folder.mkdir(parents=True, exist_ok=True)
+        report = {"model": str(state / f"{name}.safetensors"), "a": "testA", "b": "testB", "judge_score": score,
+                  "texture": {"grid_ratio": grid}, "target_kept": {"lab_distance": kept}}  # fmt: skip
+        (folder / "eval.json").write_text(json.dumps(report))
+        return ship.ship(name, "stripes some horses", state=state, work=work, into=into)
+
+    assert not judged("horse2zebra-fast", 0.55) and not judged("horse2zebra-fast", 0.7, grid=4.5)
+    assert not judged("horse2zebra-fast", 0.7, kept=12.5) and not (into / "horse2zebra-fast.safetensors").exists()
+    assert judged("horse2zebra-fast", 0.7)
+    card = json.loads((into / "horse2zebra-fast.json").read_text())
+    assert card["metrics"]["judge_score"] == 0.7 and card["speed"] == old["speed"]
+    assert card["limitations"] == "stripes some horses" and card["training"] == state_card["training"]
+    assert load_generator_file(into / "horse2zebra-fast.safetensors").card["name"] == "horse2zebra-fast"
+    assert not judged("zebra2horse-fast", 0.65) and judged("zebra2horse-fast", 0.8)
+    assert json.loads((into / "zebra2horse-fast.json").read_text())["speed"] == old["speed"]

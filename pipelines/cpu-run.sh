@@ -45,6 +45,12 @@ start)
   run_root=$work/runs/$(date -u +%Y%m%dT%H%M%S.%NZ)
   common=(--a "$data" --b "$data" --runs-dir "$run_root" --save-compact "$work/compact" --no-export -q)
   if [ -f "$state/progress.json" ]; then
+    read -r seen aim < <(python3 -c "import json; p = json.load(open('$state/progress.json')); print(p['images_seen'], p['schedule_images'])")
+    if [ "$seen" -ge "$aim" ]; then
+      echo "cpu-run: the schedule of $state is complete ($seen of $aim images); begin the next one from it:" \
+        "STATE=NEXT.state RECIPE=NEXT.toml INIT=$state bash pipelines/cpu-run.sh start (docs/cpu-runs.md)" >&2
+      exit 1
+    fi
     what="continues $state"
     command=("${vidgan[@]}" train --continue "$state" "${common[@]}" "$@")
   elif [ -n "${INIT:-}" ]; then

@@ -64,9 +64,15 @@ def ship(name: str, limitations: str, force: bool = False, state: Path = STATE, 
     if not (ok or force):
         print("not better: nothing shipped")
         return False
-    same_network = [json.loads(p.read_text()) for p in sorted(into.glob("*.json"))]
-    speed = next((c["speed"] for c in same_network if c.get("architecture") == card["architecture"] and "speed" in c),
-                 None)  # fmt: skip
+    same_network = [c for c in (json.loads(p.read_text()) for p in sorted(into.glob("*.json")))
+                    if c.get("architecture") == card["architecture"] and "speed" in c]  # fmt: skip
+    speed = None
+    if same_network:  # measured with another model of this network: against the paper-sized one, then
+        source = same_network[0]
+        speed = source["speed"]
+        if source.get("name") != name:
+            speed = {**speed, "relative_to": "the paper-sized generator",
+                     "measured_with": f"{source.get('name')} against {speed.get('relative_to')}"}  # fmt: skip
     seen, aim = card["training"]["images_seen"], card["training"]["aim_images"]
     card.update(
         name=name,

@@ -127,7 +127,8 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     state_card = json.loads((state / "horse2zebra-fast.json").read_text())
     old = {
         "architecture": state_card["architecture"],
-        "speed": {"translate_speedup_fp32": 5.2},
+        "name": "horse2zebra-fast",
+        "speed": {"translate_speedup_fp32": 5.2, "relative_to": "horse2zebra"},
         "metrics": {"judge_score": 0.6, "texture": {"grid_ratio": 4.0}, "target_kept": {"lab_distance": 12.0}},
     }
     (into / "horse2zebra-fast.json").write_text(json.dumps(old))
@@ -148,4 +149,27 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     assert card["limitations"] == "stripes some horses" and card["training"] == state_card["training"]
     assert load_generator_file(into / "horse2zebra-fast.safetensors").card["name"] == "horse2zebra-fast"
     assert not judged("zebra2horse-fast", 0.65) and judged("zebra2horse-fast", 0.8)
-    assert json.loads((into / "zebra2horse-fast.json").read_text())["speed"] == old["speed"]
+    speed = json.loads((into / "zebra2horse-fast.json").read_text())["speed"]  # the same network's, said so
+    assert speed == {**old["speed"], "relative_to": "the paper-sized generator",
+                     "measured_with": "horse2zebra-fast against horse2zebra"}  # fmt: skip
+
+
+def test_a_complete_schedule_is_not_started_again_and_says_how_to_begin_the_next(tmp_path):
+    (tmp_path / "tiny.toml").write_text(TINY.replace("images = 100000", "images = 4"))
+    dataset(tmp_path / "set")
+    distilled = CliRunner().invoke(main, [
+        "distill", str(tiny_teacher(tmp_path)), "--a", str(tmp_path / "set"), "--name", "pix2neg-fast", "--runs-dir",
+        str(tmp_path / "runs"), "--ngf", "4", "--n-blocks", "1", "--load-size", "36", "--crop-size", "32",
+        "--iterations", "1", "--sample-every", "0", "--no-export", "-q"])  # fmt: skip
+    assert distilled.exit_code == 0, distilled.output
+    cpu_run(tmp_path, "start", INIT=str(tmp_path / "runs" / "pix2neg-fast"))
+    deadline = time.monotonic() + 40
+    while "not running" not in cpu_run(tmp_path, "status"):  # 4 images: over in seconds
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    cpu_run(tmp_path, "stop")
+    assert json.loads((tmp_path / "state" / "progress.json").read_text())["images_seen"] == 4
+    again = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), "start"], capture_output=True, text=True,
+                           env={**os.environ, "STATE": str(tmp_path / "state"), "DATA": str(tmp_path / "set"),
+                                "WORK": str(tmp_path / "work")})  # fmt: skip
+    assert again.returncode == 1 and "is complete (4 of 4 images)" in again.stderr and "INIT=" in again.stderr

@@ -137,7 +137,7 @@ def list_models() -> list[tuple[str, str, str]]:
             notes = [cost(card["architecture"]) if "architecture" in card else ""]
             if card.get("speed"):
                 key = "translate_speedup_bf16" if cpu_has_fast_bf16() else "translate_speedup_fp32"
-                notes.append(f"{card['speed'][key]:.1f}x as fast as {card['teacher']['model']} on this CPU")
+                notes.append(f"{card['speed'][key]:.1f}x as fast as {card['speed']['relative_to']} on this CPU")
             notes.append(undertrained_note(card) or "")
             description = card.get("description", str(path))
             notes = "; ".join(n for n in notes if n)

@@ -35,14 +35,27 @@ sample_every = 0
 """
 
 
-def cpu_run(folder: Path, mode: str, *args: str, **env) -> str:
+def cpu_run(folder: Path, mode: str, *args: str, rc: int = 0, **env) -> str:
+    """The script's output (stdout, then stderr), after checking it exited `rc`."""
     settings = {**os.environ, "STATE": str(folder / "state"), "RECIPE": str(folder / "tiny.toml"),
                 "DATA": str(folder / "set"), "WORK": str(folder / "work"), "VIDGAN": f"{sys.executable} -m vidgan",
                 "WAIT": "60", **env}  # fmt: skip
     done = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), mode, *args], env=settings,
                           capture_output=True, text=True, timeout=90)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    assert done.returncode == rc, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def begin(folder: Path, recipe: str = TINY) -> str:
+    """The recipe, the data, and a tiny distillation to begin the schedule from (its run folder, for INIT)."""
+    (folder / "tiny.toml").write_text(recipe)
+    dataset(folder / "set")
+    distilled = CliRunner().invoke(main, [
+        "distill", str(tiny_teacher(folder)), "--a", str(folder / "set"), "--name", "pix2neg-fast", "--runs-dir",
+        str(folder / "runs"), "--ngf", "4", "--n-blocks", "1", "--load-size", "36", "--crop-size", "32",
+        "--iterations", "3", "--sample-every", "0", "--no-export", "-q"])  # fmt: skip
+    assert distilled.exit_code == 0, distilled.output
+    return str(folder / "runs" / "pix2neg-fast")
 
 
 def wait_for_log(folder: Path, steps: int, runs: int) -> None:
@@ -58,18 +71,9 @@ def wait_for_log(folder: Path, steps: int, runs: int) -> None:
 
 
 def test_start_status_pause_stop_and_continue(tmp_path):
-    (tmp_path / "tiny.toml").write_text(TINY)
-    dataset(tmp_path / "set")
-    distilled = CliRunner().invoke(main, [
-        "distill", str(tiny_teacher(tmp_path)), "--a", str(tmp_path / "set"), "--name", "pix2neg-fast", "--runs-dir",
-        str(tmp_path / "runs"), "--ngf", "4", "--n-blocks", "1", "--load-size", "36", "--crop-size", "32",
-        "--iterations", "3", "--sample-every", "0", "--no-export", "-q"])  # fmt: skip
-    assert distilled.exit_code == 0, distilled.output
-    assert "no state" in subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), "start"], capture_output=True,
-                                        text=True, env={**os.environ, "STATE": str(tmp_path / "none"),
-                                                        "DATA": str(tmp_path / "set"), "WORK": str(tmp_path / "w0")}
-                                        ).stderr  # fmt: skip
-    assert "started" in cpu_run(tmp_path, "start", INIT=str(tmp_path / "runs" / "pix2neg-fast"))
+    init = begin(tmp_path)
+    assert "no state" in cpu_run(tmp_path, "start", rc=1, STATE=str(tmp_path / "none"), WORK=str(tmp_path / "w0"))
+    assert "started" in cpu_run(tmp_path, "start", INIT=init)
     assert "already running" in cpu_run(tmp_path, "start")
     wait_for_log(tmp_path, 3, runs=1)
     status = cpu_run(tmp_path, "status")
@@ -155,21 +159,12 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
 
 
 def test_a_complete_schedule_is_not_started_again_and_says_how_to_begin_the_next(tmp_path):
-    (tmp_path / "tiny.toml").write_text(TINY.replace("images = 100000", "images = 4"))
-    dataset(tmp_path / "set")
-    distilled = CliRunner().invoke(main, [
-        "distill", str(tiny_teacher(tmp_path)), "--a", str(tmp_path / "set"), "--name", "pix2neg-fast", "--runs-dir",
-        str(tmp_path / "runs"), "--ngf", "4", "--n-blocks", "1", "--load-size", "36", "--crop-size", "32",
-        "--iterations", "1", "--sample-every", "0", "--no-export", "-q"])  # fmt: skip
-    assert distilled.exit_code == 0, distilled.output
-    cpu_run(tmp_path, "start", INIT=str(tmp_path / "runs" / "pix2neg-fast"))
+    cpu_run(tmp_path, "start", INIT=begin(tmp_path, TINY.replace("images = 100000", "images = 4")))
     deadline = time.monotonic() + 40
     while "not running" not in cpu_run(tmp_path, "status"):  # 4 images: over in seconds
         assert time.monotonic() < deadline
         time.sleep(0.5)
     cpu_run(tmp_path, "stop")
     assert json.loads((tmp_path / "state" / "progress.json").read_text())["images_seen"] == 4
-    again = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), "start"], capture_output=True, text=True,
-                           env={**os.environ, "STATE": str(tmp_path / "state"), "DATA": str(tmp_path / "set"),
-                                "WORK": str(tmp_path / "work")})  # fmt: skip
-    assert again.returncode == 1 and "is complete (4 of 4 images)" in again.stderr and "INIT=" in again.stderr
+    again = cpu_run(tmp_path, "start", rc=1)
+    assert "is complete (4 of 4 images)" in again and "INIT=" in again

@@ -194,7 +194,7 @@ def create_app(settings: Settings, auth: str | None = None):
         """`?wait=S`: answer once the job has ended, or after S seconds (at most 60): no polling needed."""
         job = the_job(job_id)
         deadline = asyncio.get_running_loop().time() + min(max(wait, 0.0), 60.0)
-        while job.ended is None and job.status not in ("cancelled",) and asyncio.get_running_loop().time() < deadline:
+        while job.ended is None and job.status != "cancelled" and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
         return job.report(queue.position(job))
 

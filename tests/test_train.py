@@ -233,8 +233,8 @@ def test_the_merged_step_computes_the_paper_steps_losses_and_gradients(tmp_path,
     for _ in range(2):  # the second step draws from filled pools
         real_a, real_b = (x.double() for x in trainer._batches(trainer.images_seen))
         expected_losses, expected_grads = paper_step(trainer, real_a, real_b, copy.deepcopy(trainer.pools))
-        losses, fake_a, fake_b = trainer.generator_step(real_a, real_b)
-        losses |= trainer.discriminator_step(real_a, real_b, fake_a, fake_b)
+        losses, seen = trainer.generator_step(real_a, real_b)
+        losses |= trainer.discriminator_step(seen)
         trainer.images_seen += 3
         for name, value in expected_losses.items():
             assert losses[name].item() == pytest.approx(value.item(), rel=1e-10), name

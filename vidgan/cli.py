@@ -342,6 +342,16 @@ _TRAIN_OPTIONS = [
     ("--generator", "generator", click.Choice(["resnet", "mobile"]),
      "Generator family: resnet (the paper's) or mobile (separable blocks, no checkerboard, ~13x fewer "
      "multiply-adds).  [default: resnet]"),
+    ("--mask/--no-mask", "mask", bool,
+     "Masked generators: a mask head beside the content, the output m * content + (1 - m) * input, so only "
+     "what the mask selects changes; trained on the composites with priors on the masks.  [default: no-mask]"),
+    ("--mask-area", "mask_area", click.FloatRange(0), "Weight of the masks' mean (area prior).  [default: 0.05]"),
+    ("--mask-tv", "mask_tv", click.FloatRange(0), "Weight of the masks' total variation.  [default: 0]"),
+    ("--d-on-mask/--no-d-on-mask", "d_on_mask", bool,
+     "The discriminators judge only what the masks select.  [default: no-d-on-mask]"),
+    ("--diffaugment", "diffaugment", str,
+     "DiffAugment on everything the discriminators see: a list of color, translation, cutout "
+     "(\"color,translation,cutout\": the paper's).  [default: none]"),
     ("--ngf", "ngf", click.IntRange(1), "Generator filters in the first layer.  [default: 64]"),
     ("--n-blocks", "n_blocks", click.IntRange(1), "Generator residual blocks (9 at 256 px, 6 at 128).  [default: 9]"),
     ("--ndf", "ndf", click.IntRange(1), "Discriminator filters in the first layer.  [default: 64]"),
@@ -409,6 +419,9 @@ def _train_options(fn, only: set[str] | None = None, defaults: dict | None = Non
     help="Start a new run from another run's weights (not its optimiser or schedule).",
 )
 @click.option("--stop-after", help="End this run after this wall time (9m), saved; --resume or --continue goes on.")
+@click.option("--clock", type=click.Choice(["wall", "cpu"]), default="wall", show_default=True,
+              help="What --stop-after and --time-budget count: wall time, or this process's CPU time (runs "
+              "sharing a busy machine get equal measures of it).")  # fmt: skip
 @click.option(
     "--save-compact",
     type=_FOLDER,
@@ -419,7 +432,7 @@ def _train_options(fn, only: set[str] | None = None, defaults: dict | None = Non
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly
 def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, init_from: Path | None,
-          stop_after: str | None, save_compact: Path | None, no_export: bool, quiet: bool,
+          stop_after: str | None, clock: str, save_compact: Path | None, no_export: bool, quiet: bool,
           **settings) -> None:  # fmt: skip
     """Train a CycleGAN on two unpaired domains: G (A to B), F (B to A) and their discriminators.
 
@@ -435,7 +448,7 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     the generators go to the user folder, so `vidgan translate --model NAME` uses them.
     """
     from vidgan.train.config import TrainConfig, load_recipe, parse_duration
-    from vidgan.train.loop import open_run
+    from vidgan.train.loop import CLOCKS, open_run
 
     _stoppable()
     values = load_recipe(recipe) if recipe else {}
@@ -453,7 +466,8 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
         raise click.UsageError(f"--continue keeps the state's recipe; of the settings it takes only {allowed}")
     seconds = parse_duration(stop_after) if stop_after else None
     config = None if resume or continue_from else TrainConfig.from_dict(values)
-    trainer = open_run(config, resume, init_from, quiet, seconds, continue_from, given if continue_from else None)
+    trainer = open_run(config, resume, init_from, quiet, seconds, continue_from, given if continue_from else None,
+                       CLOCKS[clock])  # fmt: skip
     _run_training(trainer, save_compact, no_export)
 
 

@@ -40,6 +40,7 @@ class GeneratorConfig:
     n_blocks: int = 9  # residual blocks: 9 for 256 px training, 6 for 128 px
     use_dropout: bool = False  # official option; shifts the second conv of each block to index 6
     family: str = "resnet"  # resnet: the paper's generator; mobile: MobileResnetGenerator (about 15x cheaper)
+    mask: bool = False  # a mask head beside the RGB head: the output is (content, mask), composited with the input
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +49,44 @@ class GeneratorConfig:
     def card_type(self) -> str:
         """The architecture's name in a model card."""
         return FAMILIES[self.family][1]
+
+
+class MaskHead(nn.Module):
+    """Attention-guided translation (Mejjati et al., NeurIPS 2018; Tang et al., AttentionGAN): besides the
+    content, the generator says where to use it, a mask m in [0, 1]; the translation is m * content +
+    (1 - m) * input, so whatever the mask leaves out is the input's own pixels. One 3x3 conv on the last
+    features, beside the RGB head: ngf * 9 multiply-adds per pixel (0.3% of the mobile generator).
+    Its bias starts at 0 (m = 0.5 everywhere): neither the input nor the content is favoured at first."""
+
+    def __init__(self, ngf: int) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(ngf, 1, kernel_size=3))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.conv(features))
+
+
+class _Generator(nn.Module):
+    """What both families share: `model`, a Sequential whose last three layers are the RGB head (pad, conv,
+    tanh), keyed as the official code keys it; with `config.mask`, a `mask_head` on the features before it.
+
+    Unmasked: (N, 3, H, W) in [-1, 1] -> (N, 3, H, W) in [-1, 1].
+    Masked:   (N, 3, H, W) -> (N, 4, H, W): the content in [-1, 1] (channels 0-2) and the mask in [0, 1]
+    (channel 3), as one tensor so that every runtime (batching, bf16, ONNX, the download from a GPU) carries
+    it as it carries an image; `vidgan.ops.composite` makes the picture, at whatever size the output has."""
+
+    config: GeneratorConfig
+    model: nn.Sequential
+
+    def _add_mask_head(self, ngf: int) -> None:
+        if self.config.mask:
+            self.mask_head = MaskHead(ngf)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.config.mask:
+            return self.model(x)
+        features = self.model[:-3](x)  # (N, ngf, H, W)
+        return torch.cat([self.model[-3:](features), self.mask_head(features)], dim=1)
 
 
 class ResnetBlock(nn.Module):
@@ -70,7 +109,7 @@ class ResnetBlock(nn.Module):
         return x + self.conv_block(x)
 
 
-class ResnetGenerator(nn.Module):
+class ResnetGenerator(_Generator):
     """G (or F): (N, 3, H, W) in [-1, 1] -> (N, 3, H, W) in [-1, 1]; H and W must be multiples of 4.
 
     InstanceNorm has no affine parameters and conv layers carry biases, as in the official code
@@ -104,9 +143,7 @@ class ResnetGenerator(nn.Module):
             ]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, config.output_nc, kernel_size=7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        self._add_mask_head(ngf)
 
 
 class SeparableResnetBlock(nn.Module):
@@ -133,7 +170,7 @@ def _separable(cin: int, cout: int) -> list[nn.Module]:
     return [nn.ReflectionPad2d(1), nn.Conv2d(cin, cin, 3, groups=cin, bias=False), nn.Conv2d(cin, cout, 1)]
 
 
-class MobileResnetGenerator(nn.Module):
+class MobileResnetGenerator(_Generator):
     """The fast G (or F): (N, 3, H, W) in [-1, 1] -> (N, 3, H, W) in [-1, 1]; H and W multiples of 4.
 
     c7s1-ngf, d(2 ngf), d(4 ngf) as in the paper; n_blocks separable residual blocks at 4 ngf channels (H/4);
@@ -168,9 +205,7 @@ class MobileResnetGenerator(nn.Module):
             ]
         layers += [nn.ReflectionPad2d(1), nn.Conv2d(ngf, config.output_nc, kernel_size=3), nn.Tanh()]
         self.model = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        self._add_mask_head(ngf)
 
 
 # family -> (class, the architecture's name in model cards)

@@ -34,12 +34,19 @@ class TrainConfig:
     n_blocks: int = 9  # residual blocks: 9 at 256 px, 6 at 128 px
     ndf: int = 64  # discriminator filters in the first layer
     n_layers_d: int = 3  # PatchGAN depth: 3 gives the 70x70 receptive field
+    mask: bool = False  # generators with a mask head, trained on composites (objectives/masked.py)
 
     # --- objective (equations 1-3; identity loss from section 5.2 and the official default)
     gan_mode: str = "lsgan"  # lsgan (least squares, the paper's choice for stability) | vanilla
     lambda_cycle: float = 10.0  # lambda of the cycle-consistency loss, both directions
     identity: float = 0.5  # identity-loss weight, relative to lambda_cycle; 0 turns it off
     pool_size: int = 50  # discriminators see a history of this many generated images
+    diffaugment: str = ""  # DiffAugment on all the discriminators see, e.g. "color,translation,cutout"; "": none
+
+    # --- the masked objective (mask = true; objectives/masked.py)
+    mask_area: float = 0.05  # weight of the masks' mean: changing a pixel must pay for itself
+    mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
+    d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
@@ -86,7 +93,7 @@ class TrainConfig:
 
     def generator_config(self) -> GeneratorConfig:
         """What the run's generators are, as their checkpoints record it."""
-        return GeneratorConfig(ngf=self.ngf, n_blocks=self.n_blocks, family=self.generator)
+        return GeneratorConfig(ngf=self.ngf, n_blocks=self.n_blocks, family=self.generator, mask=self.mask)
 
     def validate(self) -> None:
         if self.generator not in FAMILIES:
@@ -109,6 +116,15 @@ class TrainConfig:
             raise VidganError(f"the weight average's decay must be in [0, 1) (got {self.ema:g})")
         if self.lr_scaling not in ("sqrt", "linear", "none"):
             raise VidganError(f"unknown lr scaling {self.lr_scaling!r}: sqrt, linear or none")
+        policy = {p for p in self.diffaugment.split(",") if p}
+        if policy - {"color", "translation", "cutout"}:
+            raise VidganError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
+        if not self.mask and (self.mask_tv or self.d_on_mask):
+            raise VidganError("mask_tv and d_on_mask are settings of masked generators: set mask = true")
+        if self.mask_area < 0 or self.mask_tv < 0:
+            raise VidganError("the mask priors' weights cannot be negative")
+        if self.mask and self.teacher:
+            raise VidganError("a distillation trains unmasked students: leave mask out of it")
         if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):
             raise VidganError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
 

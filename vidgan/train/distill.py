@@ -12,10 +12,7 @@ TEACHER(a) -> a: a warm start for the reverse generator of a CycleGAN that goes 
 - `FeatureLinks`: the feature losses, MSE between the student's activations after a few residual blocks and
   the teacher's at the same relative depths, the student's mapped to the teacher's width by learned 1x1
   convolutions (trained with the generators).
-- `distill_losses`: L1 to the teacher's output (G_A) and to the input it came from (G_B), the feature
-  term, and an optional LSGAN term against the discriminators, which then judge the teacher's outputs (D_A)
-  and domain A (D_B) as real: a discriminator sized to the student (`ndf`), since a small generator facing
-  a full-size one collapses (GAN Compression; GCC).
+- the objective itself is `objectives/distill.py`'s `Distillation`.
 """
 
 from __future__ import annotations
@@ -38,7 +35,6 @@ from vidgan.nets import ResnetBlock, SeparableResnetBlock
 from vidgan.pipeline.translate import FrameTranslator
 from vidgan.runtime import autocast
 from vidgan.train.data import Domain
-from vidgan.train.losses import gan_loss
 
 TARGETS = ("cached", "online")
 FEATURE_POINTS = 3  # residual blocks compared: a third, two thirds and all the way through each network
@@ -126,26 +122,3 @@ class FeatureLinks(nn.Module):
     def loss(self, student: list[torch.Tensor], teacher: list[torch.Tensor]) -> torch.Tensor:
         terms = [F.mse_loss(m(s).float(), t) for m, s, t in zip(self.maps, student, teacher, strict=True)]
         return torch.stack(terms).mean()
-
-
-def distill_losses(g_a: nn.Module, g_b: nn.Module, d_a: nn.Module, d_b: nn.Module, teacher: Teacher,
-                   links: FeatureLinks | None, real_a: torch.Tensor, target_b: torch.Tensor | None,
-                   feature_weight: float, adversarial_weight: float,
-                   gan_mode: str) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor,
-                                           torch.Tensor]:  # fmt: skip
-    """The students' losses for one batch: real_a (N, 3, h, w) in [-1, 1] and the teacher's cached output on
-    it (None: the teacher translates it now, `online`). Returns (losses, G_B's output, G_A's output, the
-    teacher's output); the caller sums the losses and steps (under its autocast)."""
-    features: list[torch.Tensor] = []
-    if target_b is None:
-        target_b, features = teacher(real_a, blocks=links is not None)
-    with capture(picked_blocks(g_a) if links is not None else []) as student_features:
-        fake_b = g_a(real_a)  # the student: G(x) ~ T(x)
-    fake_a = g_b(target_b)  # the inverse: F(T(x)) ~ x
-    losses = {"l1": F.l1_loss(fake_b.float(), target_b), "inverse": F.l1_loss(fake_a.float(), real_a)}
-    if links is not None:
-        losses["feature"] = feature_weight * links.loss(student_features, features)
-    if adversarial_weight:
-        losses["G_A"] = adversarial_weight * gan_loss(d_a(fake_b), True, gan_mode)
-        losses["G_B"] = adversarial_weight * gan_loss(d_b(fake_a), True, gan_mode)
-    return losses, fake_a, fake_b, target_b

@@ -2,13 +2,10 @@
 
 Names follow the official code: G_A = G (A->B), G_B = F (B->A), D_A judges domain B (real B vs G_A(A)),
 D_B judges domain A. One step:
-  1. generators: L_GAN(G_A, D_A) + L_GAN(G_B, D_B) + lambda (L_cyc A + L_cyc B) + identity terms, one Adam step;
-  2. discriminators: 0.5 (L(D(real), 1) + L(D(pool(fake)), 0)) each, one Adam step.
-With a teacher (`vidgan distill`, distill.py) step 1 is the students' instead: G_A learns the teacher
-on A, G_B its inverse, and step 2 runs only where an adversarial term is asked for.
-The six generator passes of the paper's step run as three (a generator sees the images it translates in
-one batch: InstanceNorm works per image, so this is the same arithmetic) and the four discriminator passes
-of step 2 as two; tests/test_train.py checks losses and gradients against the plain six-pass step.
+  1. generators: the objective's losses (objectives/: the paper's CycleGAN, the masked one, or a
+     distillation), one Adam step, the discriminators frozen;
+  2. discriminators: 0.5 (L(D(real), 1) + L(D(pool(fake)), 0)) each, one Adam step (where the objective
+     has discriminators).
 
 A run lives in RUNS_DIR/NAME: config.json, state.pt (everything needed to resume exactly, written
 atomically every `save_every` seconds, at the end, at `--stop-after` and on Ctrl-C), log.jsonl,
@@ -20,9 +17,11 @@ DistributedDataParallel; rank 0 writes the files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,18 +34,23 @@ from torch import nn
 from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
 from vidgan.nets import PatchDiscriminator, build_generator, init_weights, to_signed, to_uint8
+from vidgan.ops.composite import composite
 from vidgan.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
 from vidgan.train.average import AVERAGED, WeightAverage
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
-from vidgan.train.distill import FeatureLinks, Teacher, distill_losses
+from vidgan.train.distill import FeatureLinks, Teacher
 from vidgan.train.export import UNDERTRAINED, load_run_state
-from vidgan.train.losses import cycle_loss, gan_loss, identity_loss
+from vidgan.train.objectives import Augment, Seen, discriminator_losses
+from vidgan.train.objectives.cyclegan import CycleGAN
+from vidgan.train.objectives.distill import Distillation
+from vidgan.train.objectives.masked import MaskedCycleGAN
 from vidgan.train.pool import ImagePool
 from vidgan.train.schedule import BudgetFitter, lr_factor, restart_factor, scaled_lr
 from vidgan.train.state import read_compact, write_compact
 
 NETS = ("G_A", "G_B", "D_A", "D_B")
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}  # what --stop-after and --time-budget count
 SAMPLES = 4  # fixed images per side for the sample grids and the export check
 ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front ...
 ESTIMATE_WITHIN = 20.0  # ... or fewer, once this many seconds have been timed (a slow CPU step takes seconds)
@@ -90,6 +94,29 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
     return {k: init_weights(v) for k, v in nets.items()}
 
 
+@contextlib.contextmanager
+def frozen(*nets: nn.Module) -> Iterator[None]:
+    """No gradients for these networks' weights inside the block (the discriminators while the generators
+    learn from them): nothing is stored for a backward pass that would be thrown away."""
+    for net in nets:
+        net.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for net in nets:
+            net.requires_grad_(True)
+
+
+def build_objective(trainer: Trainer) -> CycleGAN | MaskedCycleGAN | Distillation:
+    """What the step optimises: a distillation where there is a teacher, the masked objective for masked
+    generators, else the paper's."""
+    c = trainer.config
+    augment = Augment(c.diffaugment, c.seed, trainer.device)
+    if trainer.teacher is not None:
+        return Distillation(c, trainer.fwd, trainer.d_for_g, augment, trainer.teacher, trainer.links)
+    return (MaskedCycleGAN if c.mask else CycleGAN)(c, trainer.fwd, trainer.d_for_g, augment)
+
+
 def _to_float(batch: torch.Tensor, channels_last: bool) -> torch.Tensor:
     """uint8 (B, 3, H, W) on the device -> float in [-1, 1]."""
     x = to_signed(batch)
@@ -110,12 +137,15 @@ class Trainer:
     """Holds the networks, optimisers, pools and schedule of one run; `run()` trains it.
 
     `stop_after`: seconds this session may take (start-up included) before it saves and stops, leaving the
-    schedule to a later `--resume` or `--continue`."""
+    schedule to a later `--resume` or `--continue`. `clock` measures them, and the time budget: the wall
+    clock, or (CLOCKS["cpu"]) this process's CPU time, which runs sharing a busy machine get in equal
+    measure; tests pass a clock of their own."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, quiet: bool = False,
-                 stop_after: float | None = None) -> None:  # fmt: skip
+                 stop_after: float | None = None, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
         config.validate()
-        self.created = time.perf_counter()  # budgets count data loading and set-up too
+        self.clock = clock
+        self.created = clock()  # budgets count data loading and set-up too
         self.config, self.run_dir, self.quiet, self.stop_after = config, run_dir, quiet, stop_after
         self.dist = setup_distributed(config.device)
         if self.dist.world > 1 and torch.cuda.is_available() and config.device != "cpu":
@@ -161,6 +191,7 @@ class Trainer:
         self.d_warmup = 0  # discriminator-only steps still due after a compact restart
         self.save_compact: Path | None = None  # also write a compact state here at every save
         self._wrap()
+        self.objective = build_objective(self)
 
     # ------------------------------------------------------------------------------------------ setup
 
@@ -274,7 +305,7 @@ class Trainer:
 
     @property
     def uses_discriminators(self) -> bool:
-        return self.teacher is None or self.config.adversarial_weight > 0
+        return self.objective.uses_discriminators
 
     @property
     def complete(self) -> bool:
@@ -299,77 +330,36 @@ class Trainer:
             out.append(_to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
         return out[0], out[1]
 
-    def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict, torch.Tensor, torch.Tensor]:
-        """Step 1: the generators' losses, one Adam step; returns (losses, fake_a, fake_b)."""
-        c, fwd, n = self.config, self.fwd, len(real_a)
-        for name in ("D_A", "D_B"):  # D's parameters need no gradients here
-            self.nets[name].requires_grad_(False)
-        with autocast(self.device, self.precision):
-            if c.identity > 0:
-                fake_b, idt_b = fwd["G_A"](torch.cat([real_a, real_b])).split(n)  # G(x), G(y)
-                fake_a, idt_a, rec_a = fwd["G_B"](torch.cat([real_b, real_a, fake_b])).split(n)  # F(y), F(x), F(G(x))
-            else:
-                fake_b = fwd["G_A"](real_a)
-                fake_a, rec_a = fwd["G_B"](torch.cat([real_b, fake_b])).split(n)
-            rec_b = fwd["G_A"](fake_a)  # G(F(y))
-            loss_g_a = gan_loss(self.d_for_g["D_A"](fake_b), True, c.gan_mode)
-            loss_g_b = gan_loss(self.d_for_g["D_B"](fake_a), True, c.gan_mode)
-            loss_cyc = c.lambda_cycle * (cycle_loss(rec_a, real_a) + cycle_loss(rec_b, real_b))
-            loss_idt = torch.zeros((), device=self.device)
-            if c.identity > 0:
-                loss_idt = c.identity * c.lambda_cycle * (identity_loss(idt_b, real_b) + identity_loss(idt_a, real_a))
-        self.opt_g.zero_grad(set_to_none=True)
-        (loss_g_a + loss_g_b + loss_cyc + loss_idt).backward()
-        self.opt_g.step()
-        for name in ("D_A", "D_B"):
-            self.nets[name].requires_grad_(True)
-        return {"G_A": loss_g_a, "G_B": loss_g_b, "cycle": loss_cyc, "idt": loss_idt}, fake_a, fake_b
-
-    def discriminator_step(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor,
-                           fake_b: torch.Tensor) -> dict:  # fmt: skip
-        """Step 2: each D on real images and on its pool of generated ones, in one pass, one Adam step."""
-        c, n = self.config, len(real_a)
-        with autocast(self.device, self.precision):
-            old_b, old_a = self.pools["B"].query(fake_b.detach()), self.pools["A"].query(fake_a.detach())
-            real, fake = self.fwd["D_A"](torch.cat([real_b, old_b])).split(n)
-            loss_d_a = 0.5 * (gan_loss(real, True, c.gan_mode) + gan_loss(fake, False, c.gan_mode))
-            real, fake = self.fwd["D_B"](torch.cat([real_a, old_a])).split(n)
-            loss_d_b = 0.5 * (gan_loss(real, True, c.gan_mode) + gan_loss(fake, False, c.gan_mode))
-        self.opt_d.zero_grad(set_to_none=True)
-        (loss_d_a + loss_d_b).backward()
-        self.opt_d.step()
-        return {"D_A": loss_d_a, "D_B": loss_d_b}
-
-    def distill_step(self, real_a: torch.Tensor, target_b: torch.Tensor | None) -> tuple[dict, ...]:
-        """Step 1 of a distillation: the students' losses (distill.py), one Adam step; returns (losses,
-        fake_a, fake_b, the teacher's output)."""
-        c = self.config
-        for name in ("D_A", "D_B"):
-            self.nets[name].requires_grad_(False)
-        with autocast(self.device, self.precision):
-            losses, fake_a, fake_b, target_b = distill_losses(
-                self.fwd["G_A"], self.fwd["G_B"], self.d_for_g["D_A"], self.d_for_g["D_B"], self.teacher,
-                self.links, real_a, target_b, c.feature_weight, c.adversarial_weight, c.gan_mode,
-            )  # fmt: skip
+    def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor | None) -> tuple[dict, Seen]:
+        """Step 1: the objective's generator losses, one Adam step; returns (losses, what the
+        discriminators judge next)."""
+        with frozen(self.nets["D_A"], self.nets["D_B"]), autocast(self.device, self.precision):
+            losses, seen = self.objective.generator_losses(real_a, real_b)
         self.opt_g.zero_grad(set_to_none=True)
         sum(losses.values()).backward()
         self.opt_g.step()
-        for name in ("D_A", "D_B"):
-            self.nets[name].requires_grad_(True)
-        return losses, fake_a, fake_b, target_b
+        return losses, seen
+
+    def discriminator_step(self, seen: Seen) -> dict:
+        """Step 2: each D on real images and on its pool of generated ones, in one pass, one Adam step."""
+        with autocast(self.device, self.precision):
+            losses = discriminator_losses(self.fwd["D_A"], self.fwd["D_B"], self.pools, seen,
+                                          self.objective.augment, self.config.gan_mode)  # fmt: skip
+        self.opt_d.zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        self.opt_d.step()
+        return losses
 
     def train_step(self) -> dict[str, torch.Tensor]:
         """One iteration of the paper's alternating updates (or of a distillation's); returns the losses as
         0-d tensors on the device (reading one waits for the GPU, so only the log steps do)."""
         real_a, real_b = self._batches(self.images_seen)
-        if self.teacher is not None:
-            losses, fake_a, fake_b, real_b = self.distill_step(real_a, real_b)
-        else:
-            losses, fake_a, fake_b = self.generator_step(real_a, real_b)
+        self.objective.augment.at(self.images_seen)
+        losses, seen = self.generator_step(real_a, real_b)
         if self.average is not None:
             self.average.update(self.nets)
         if self.uses_discriminators:
-            losses |= self.discriminator_step(real_a, real_b, fake_a, fake_b)
+            losses |= self.discriminator_step(seen)
         self.step += 1
         self.images_seen += self.images_per_step
         return {k: v.detach() for k, v in losses.items()}
@@ -381,10 +371,12 @@ class Trainer:
         for k in range(total):
             for group in self.opt_d.param_groups:
                 group["lr"] = self.lr * lr_factor(self.images_seen, self.schedule_images) * (k + 1) / total
-            real_a, real_b = self._batches(self.images_seen + k * self.images_per_step)
-            with torch.no_grad(), autocast(self.device, self.precision):
-                fake_b, fake_a = self.fwd["G_A"](real_a), self.fwd["G_B"](real_b)
-            self.discriminator_step(real_a, real_b, fake_a, fake_b)
+            seen = self.images_seen + k * self.images_per_step
+            real_a, real_b = self._batches(seen)
+            self.objective.augment.at(seen)
+            with autocast(self.device, self.precision):
+                pair = self.objective.translate_pair(real_a, real_b)
+            self.discriminator_step(pair)
             self.d_warmup -= 1
 
     def set_lr(self) -> float:
@@ -398,14 +390,26 @@ class Trainer:
 
     @torch.no_grad()
     def sample_grid(self) -> Image.Image:
-        """Rows: A, G_A(A), G_B(G_A(A)), B, G_B(B), G_A(G_B(B)) for the fixed sample images."""
+        """Rows: A, G_A(A), G_B(G_A(A)), B, G_B(B), G_A(G_B(B)) for the fixed sample images; for masked
+        generators each translation's mask follows it (white: the content, black: the input kept)."""
         a = _to_float(self.samples[0].to(self.device), False)
         b = _to_float(self.samples[1].to(self.device), False)
         g_a, g_b = self.nets["G_A"].eval(), self.nets["G_B"].eval()
+        rows: list[torch.Tensor] = []
+
+        def run(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+            y, mask = composite(x, net(x))
+            rows.append(y)
+            if mask is not None:
+                rows.append(mask.expand_as(y) * 2 - 1)
+            return y
+
         with autocast(self.device, self.precision):
-            rows = [a, g_a(a), g_b(g_a(a)), b, g_b(b), g_a(g_b(b))]
+            for x, there, back in ((a, g_a, g_b), (b, g_b, g_a)):
+                rows.append(x)
+                run(back, run(there, x))
         g_a.train(), g_b.train()
-        return image_grid(rows)
+        return image_grid([r.float() for r in rows])
 
     # ------------------------------------------------------------------------------------------ loop
 
@@ -417,19 +421,19 @@ class Trainer:
         c = self.config
         started = self.created
         before = self.train_seconds
-        last_save = time.perf_counter()
+        last_save = self.clock()
         self.runs.append({"started": _now(), "device": describe_device(self.device), "processes": self.dist.world,
                           "images_at_start": self.images_seen, "images": 0, "seconds": 0.0})  # fmt: skip
         log = open(self.run_dir / "log.jsonl", "a") if self.dist.main else None
         bar = tqdm(total=self.schedule_images, initial=self.images_seen, unit="img", unit_scale=True,
                    disable=self.quiet or not self.dist.main, dynamic_ncols=True)  # fmt: skip
-        window = (self.images_seen, time.perf_counter())
+        window = (self.images_seen, self.clock())
         timed: tuple[int, float] | None = None  # (images, time) after the first step, for the estimate
         estimated = False
         try:
             if self.d_warmup:
                 self.warm_up_discriminators()
-            previous = time.perf_counter()
+            previous = self.clock()
             while not self.complete and (until is None or self.images_seen < until):
                 lr = self.set_lr()
                 try:
@@ -439,7 +443,7 @@ class Trainer:
                         f"GPU out of memory at batch size {c.batch_size}, crop {c.crop_size}: lower --batch-size "
                         f"(or --crop-size, --ngf)"
                     ) from None
-                now = time.perf_counter()
+                now = self.clock()
                 step_seconds, previous = now - previous, now
                 self.train_seconds = before + (now - started)
                 self._note_run(now - started)
@@ -556,31 +560,41 @@ def _new_run_dir(config: TrainConfig) -> Path:
 
 def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: Path | None = None,
              quiet: bool = False, stop_after: float | None = None, continue_from: Path | None = None,
-             overrides: dict | None = None) -> Trainer:  # fmt: skip
+             overrides: dict | None = None, clock: Callable[[], float] = time.perf_counter) -> Trainer:  # fmt: skip
     """A new run (from `config`), a resumed one (`resume`: the run folder, exactly where it stopped), one
     continued from a compact state (`continue_from`, with `overrides` such as the data's folders), or a new
     run whose four networks start from another run's weights (`init_from`)."""
     if resume is not None:
         state = load_run_state(resume)
-        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet, stop_after)
+        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet, stop_after, clock)
         trainer.load_state_dict(state)
         return trainer
     if continue_from is not None:
         state = read_compact(continue_from)
         # Where the runs go is this machine's business, not the state's (it may come from another machine).
         config = TrainConfig.from_dict(state["config"] | {"runs_dir": TrainConfig.runs_dir} | (overrides or {}))
-        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after)
+        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock)
         trainer.load_progress(state)
         trainer.restart()
     else:
         assert config is not None
-        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after)
+        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock)
         if init_from is not None:
             _start_from(trainer, Path(init_from), quiet)
     if trainer.dist.main:
         trainer.run_dir.mkdir(parents=True, exist_ok=True)
         write_text(trainer.run_dir / "config.json", json.dumps(trainer.config.to_dict(), indent=2) + "\n")
     return trainer
+
+
+def load_generator_weights(generator: nn.Module, weights: dict, quiet: bool = True) -> None:
+    """Another run's generator weights into this run's generator; a masked generator takes an unmasked one's
+    weights for its content, and its mask head starts afresh (m = 0.5 everywhere)."""
+    missing, unexpected = generator.load_state_dict(weights, strict=False)
+    if unexpected or any(not key.startswith("mask_head.") for key in missing):
+        raise RuntimeError(f"weights do not match: missing {missing[:3]}, unexpected {unexpected[:3]}")
+    if missing and not quiet:
+        print("note: the generators' mask heads start afresh (the weights started from have none)")
 
 
 def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
@@ -594,7 +608,7 @@ def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
             path = source / "state.pt" if source.is_dir() else source
             nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
         for k in ("G_A", "G_B"):
-            trainer.nets[k].load_state_dict(nets[k])
+            load_generator_weights(trainer.nets[k], nets[k], quiet or k == "G_B" or not trainer.dist.main)
         trainer.start_average()
     except (OSError, KeyError, RuntimeError) as e:
         raise VidganError(f"cannot start from {source}: {e}".splitlines()[0]) from None

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The masked bake-off (issue 28): variants of the CPU recipe trained for the same CPU time from the same
+# start, then evaluated alike; the table and the pictures go into docs/quality.md ("The masked bake-off").
+#
+#   bash pipelines/bakeoff.sh start      train the variants not trained yet, two at a time (one thread each,
+#                                        nice 19), each for BUDGET of its own CPU time (--clock cpu)
+#   bash pipelines/bakeoff.sh status     which variants are done, running, waiting
+#   bash pipelines/bakeoff.sh pause|resume   hold them (SIGSTOP) around a timing-sensitive check
+#   bash pipelines/bakeoff.sh eval       vidgan eval of both directions of every trained variant
+#
+# Settings, from the environment: BUDGET (CPU time per variant, default 40m), DATA, WORK (default .bakeoff),
+# INIT (default pipelines/horse2zebra-fast.state), VIDGAN (as in cpu-run.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-status}
+budget=${BUDGET:-40m}
+data=${DATA:-../shared/data/horse2zebra}
+work=${WORK:-.bakeoff}
+init=${INIT:-pipelines/horse2zebra-fast.state}
+if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi
+
+# name: the settings it adds to pipelines/bakeoff/base.toml
+variants=(
+  "cyclegan:"
+  "mask:--mask"
+  "diffaugment:--diffaugment color,translation,cutout"
+  "mask+diffaugment:--mask --diffaugment color,translation,cutout"
+  "mask+diffaugment+tv:--mask --diffaugment color,translation,cutout --mask-tv 0.1"
+  "mask+diffaugment+tv+d-on-mask:--mask --diffaugment color,translation,cutout --mask-tv 0.1 --d-on-mask"
+)
+mkdir -p "$work"
+
+train_one() {  # name, settings: one variant to its budget; its compact state in $work/NAME/compact
+  local name=$1 dir=$work/$1
+  read -ra settings <<< "$2"
+  rm -rf "$dir/runs" "$dir/compact"
+  mkdir -p "$dir"
+  OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 nice -n 19 "${vidgan[@]}" train --recipe pipelines/bakeoff/base.toml \
+    --a "$data" --b "$data" --init-from "$init" "${settings[@]}" --runs-dir "$dir/runs" \
+    --save-compact "$dir/compact" --no-export --clock cpu --stop-after "$budget" -q > "$dir/log.txt" 2>&1 &
+  echo $! > "$dir/pid"
+  wait "$(cat "$dir/pid")" && touch "$dir/done"
+  rm -f "$dir/pid"
+}
+
+pids() { cat "$work"/*/pid 2>/dev/null || true; }
+
+case "$mode" in
+start)
+  if [ -n "$(pids)" ]; then echo "bakeoff: already running"; exit 0; fi
+  [ -d "$data/trainA" ] || { echo "bakeoff: no training data at $data (set DATA)" >&2; exit 1; }
+  todo=()
+  for v in "${variants[@]}"; do [ -f "$work/${v%%:*}/done" ] || todo+=("$v"); done
+  (
+    for ((i = 0; i < ${#todo[@]}; i += 2)); do
+      train_one "${todo[i]%%:*}" "${todo[i]#*:}" &
+      if ((i + 1 < ${#todo[@]})); then train_one "${todo[i + 1]%%:*}" "${todo[i + 1]#*:}" & fi
+      wait
+    done
+  ) > "$work/driver.txt" 2>&1 &
+  echo "bakeoff: started ${#todo[@]} variant(s), two at a time, $budget of CPU each; logs in $work/*/log.txt"
+  ;;
+status)
+  for v in "${variants[@]}"; do
+    name=${v%%:*}
+    if [ -f "$work/$name/done" ]; then what=done; elif [ -f "$work/$name/pid" ]; then what=running; else what=waiting; fi
+    echo "$name: $what"
+  done
+  ;;
+pause | resume)
+  for pid in $(pids); do kill "-$([ "$mode" = pause ] && echo STOP || echo CONT)" "$pid"; done
+  echo "bakeoff: ${mode}d"
+  ;;
+eval)
+  for v in "${variants[@]}"; do
+    name=${v%%:*} state=$work/${v%%:*}/compact
+    [ -f "$work/$name/done" ] || { echo "bakeoff: $name not trained yet"; continue; }
+    "${vidgan[@]}" eval -m "$state/horse2zebra-fast.safetensors" --reverse "$state/zebra2horse-fast.safetensors" \
+      --a "$data/testA" --b "$data/testB" -o "$work/$name/eval-a"
+    "${vidgan[@]}" eval -m "$state/zebra2horse-fast.safetensors" --reverse "$state/horse2zebra-fast.safetensors" \
+      --a "$data/testB" --b "$data/testA" -o "$work/$name/eval-b"
+  done
+  ;;
+*)
+  echo "usage: bash pipelines/bakeoff.sh start|status|pause|resume|eval" >&2
+  exit 2
+  ;;
+esac

@@ -236,3 +236,33 @@ class SlowInvert(nn.Module):
 
         time.sleep(0.25 * x.shape[0])
         return -x
+
+
+def square_scene(
+    rng: np.random.Generator, colour: tuple[int, int, int], size: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
+    """A textured grey background with a coloured square (6-10 px) somewhere on it: (image (size, size, 3)
+    uint8, the square's region (size, size) bool)."""
+    background = (rng.normal(128, 30, (size // 4, size // 4, 1)).clip(0, 255)).astype(np.uint8)
+    image = np.repeat(np.kron(background, np.ones((4, 4, 1), np.uint8)), 3, axis=2)
+    image = (image.astype(np.int16) + rng.integers(-8, 9, image.shape)).clip(0, 255).astype(np.uint8)
+    side = int(rng.integers(6, 11))
+    y, x = rng.integers(0, size - side, 2)
+    image[y : y + side, x : x + side] = colour
+    region = np.zeros((size, size), bool)
+    region[y : y + side, x : x + side] = True
+    return image, region
+
+
+def write_square_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
+    """Domain A: red squares on textured grey; domain B: blue squares on other textured grey (unpaired)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    a, b = folder / "A", folder / "B"
+    a.mkdir(parents=True)
+    b.mkdir()
+    for i in range(count):
+        Image.fromarray(square_scene(rng, (220, 30, 30))[0]).save(a / f"{i:02d}.png")
+        Image.fromarray(square_scene(rng, (30, 30, 220))[0]).save(b / f"{i:02d}.png")
+    return a, b

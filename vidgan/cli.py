@@ -700,9 +700,11 @@ def pack(folder: Path, output: Path, fmt: str, quality: int) -> None:
     "--epochs", type=click.IntRange(1), default=14, show_default=True, help="Passes over the training images."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--grey", is_flag=True, help="Colour-blind: the judge sees luma only (and random brightness and "
+              "contrast while it learns), so a recoloured scene cannot pass for the other domain.")  # fmt: skip
 @_friendly
 def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | None, name: str, output: Path | None,
-                epochs: int, seed: int) -> None:  # fmt: skip
+                epochs: int, seed: int, grey: bool) -> None:  # fmt: skip
     """Train the judge: a small A-vs-B classifier used by `vidgan eval` (no downloads needed)."""
     from vidgan.judge import JudgeConfig
     from vidgan.judge import train_judge as train
@@ -716,7 +718,7 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
             raise click.UsageError("give --test-a and --test-b (held-out images), or dataset roots with testA/testB")
         test_a, test_b = a_dir / "testA", b_dir / "testB"
     path = train(split(a_dir, "A", "train"), split(b_dir, "B", "train"), test_a, test_b, name, output or user_dir(),
-                 JudgeConfig(epochs=epochs, seed=seed), log=lambda m: click.echo(m, err=True))  # fmt: skip
+                 JudgeConfig(epochs=epochs, seed=seed, grey=grey), log=lambda m: click.echo(m, err=True))  # fmt: skip
     click.echo(f"wrote {path}")
 
 
@@ -731,6 +733,11 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
 )
 @click.option("--b", "b_dir", required=True, type=_FOLDER, help="Target-domain test images.")
 @click.option("--judge", default="horse-vs-zebra", show_default=True, help="Judge name or file (see train-judge).")
+@click.option(
+    "--blind-judge",
+    help="A colour-blind judge of the pair (train-judge --grey): its score, and the "
+    "animal's detail where it sees the animal.  [default: the judge's name + -grey, where it exists]",
+)
 @click.option("--reverse", help="The reverse model, for cycle reconstruction figures.")
 @click.option(
     "--inception",
@@ -748,13 +755,17 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
 @_device_option
 @click.option("--limit", type=click.IntRange(2), help="Use only the first N images of each folder.")
 @_friendly
-def eval_command(model: str, a_dir: Path, b_dir: Path, judge: str, reverse: str | None, inception: Path | None,
-                 output: Path, device: str, limit: int | None) -> None:  # fmt: skip
-    """Measure a model's translations offline: judge score, judge-FID/KID (with ceiling and floor),
-    cycle error, and standard FID where the Inception weights are at hand."""
+def eval_command(model: str, a_dir: Path, b_dir: Path, judge: str, blind_judge: str | None, reverse: str | None,
+                 inception: Path | None, output: Path, device: str, limit: int | None) -> None:  # fmt: skip
+    """Measure a model's translations offline: judge scores (colour and colour-blind), judge-FID/KID (with
+    ceiling and floor), the background shift, cycle error, and standard FID where the Inception weights
+    are at hand."""
     from vidgan.metrics.quality import evaluate, markdown
+    from vidgan.models import find_named
 
-    report = evaluate(model, a_dir, b_dir, judge, reverse, inception, output, device, limit)
+    if blind_judge is None and find_named(f"{judge}-grey"):
+        blind_judge = f"{judge}-grey"
+    report = evaluate(model, a_dir, b_dir, judge, reverse, inception, output, device, limit, blind_judge)
     click.echo(markdown(report))
     click.echo(f"wrote {output / 'eval.json'}, {output / 'eval.md'}, {output / 'contact_sheet.png'}")
 

@@ -7,6 +7,13 @@ These are *not* comparable with published FID numbers; `vidgan eval --inception`
 
 JudgeNet: 128x128 RGB in [-1, 1] -> five conv-BN-ReLU layers (four stride 2) -> global average pool ->
 64 features -> one logit (positive: domain B).
+
+A colour judge can be won by colour: horses stand on green pasture and zebras on dry savanna, so a model
+that paints the whole scene savanna-coloured is called "zebra" without a single stripe (docs/quality.md,
+"A judge that colour cannot win"). A colour-blind judge (`grey`) sees only the luma of its input, and was
+trained with random brightness and contrast as well, so what tells the domains apart for it is texture and
+shape: stripes make a zebra. Its class activation map (Zhou et al., CVPR 2016: the head's weights over the
+last features, before the pooling) says where in an image it sees the animal.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from safetensors import safe_open
 from safetensors.torch import load_file
 from torch import nn
 
@@ -73,29 +81,42 @@ def load_images(files: list[Path], size: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
 
 
-def to_input(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (N, 3, H, W) of any size -> the judge's float input at 128x128."""
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as OpenCV's RGB2GRAY
+
+
+def to_input(images: torch.Tensor, grey: bool = False) -> torch.Tensor:
+    """uint8 (N, 3, H, W) of any size -> the judge's float input at 128x128 (`grey`: the luma in all three
+    channels, so images of equal luma are one image to it)."""
     x = to_signed(images)
+    if grey:
+        x = _luma(x)
     if x.shape[-1] != SIZE or x.shape[-2] != SIZE:
         x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
     return x
+
+
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) -> the luma, repeated in three channels."""
+    weights = torch.tensor(LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    return (x * weights).sum(dim=1, keepdim=True).expand_as(x).contiguous()
 
 
 @dataclass
 class Judge:
     net: JudgeNet
     card: dict
+    grey: bool = False  # colour-blind: it sees the luma only
 
-    @torch.no_grad()
-    def logits(self, images: torch.Tensor, batch: int = 64) -> torch.Tensor:
+    def _batches(self, images: torch.Tensor, fn, batch: int = 64) -> torch.Tensor:
         self.net.eval()
-        return torch.cat([self.net(to_input(images[i : i + batch])) for i in range(0, len(images), batch)])
+        with torch.no_grad():
+            return torch.cat([fn(to_input(images[i : i + batch], self.grey)) for i in range(0, len(images), batch)])
 
-    @torch.no_grad()
-    def features(self, images: torch.Tensor, batch: int = 64) -> np.ndarray:
-        self.net.eval()
-        feats = [self.net.features(to_input(images[i : i + batch])) for i in range(0, len(images), batch)]
-        return torch.cat(feats).double().numpy()
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        return self._batches(images, self.net)
+
+    def features(self, images: torch.Tensor) -> np.ndarray:
+        return self._batches(images, self.net.features).double().numpy()
 
     def share_b(self, images: torch.Tensor) -> float:
         """The share of `images` the judge calls domain B."""
@@ -109,6 +130,7 @@ class JudgeConfig:
     lr: float = 2e-3  # Adam, cosine-decayed to 0
     width: int = 32  # channels of the first conv
     seed: int = 0
+    grey: bool = False  # colour-blind: luma only, with random brightness (+-0.2) and contrast (x0.6-1.4)
 
 
 def _accuracy(judge: Judge, a: torch.Tensor, b: torch.Tensor) -> float:
@@ -127,7 +149,7 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     images = torch.cat([xa, xb])
     labels = torch.cat([torch.zeros(len(xa)), torch.ones(len(xb))])
     net = JudgeNet(config.width)
-    judge = Judge(net, {})
+    judge = Judge(net, {}, config.grey)
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     per_step = min(config.batch_size, len(images))  # a small folder still makes whole batches
     steps = config.epochs * (len(images) // per_step)
@@ -142,7 +164,11 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
             batch = images[idx, :, y0 : y0 + SIZE, x0 : x0 + SIZE]
             if torch.rand(1, generator=g).item() < 0.5:
                 batch = batch.flip(-1)
-            loss = F.binary_cross_entropy_with_logits(net(to_input(batch)), labels[idx])
+            x = to_input(batch, config.grey)
+            if config.grey:  # brightness and contrast are not what a domain is either
+                gain, shift = torch.rand(2, len(x), 1, 1, 1, generator=g)
+                x = (x * (0.6 + 0.8 * gain) + 0.4 * (shift - 0.5)).clamp(-1, 1)
+            loss = F.binary_cross_entropy_with_logits(net(x), labels[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -156,7 +182,9 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
         "name": name,
         "kind": "judge",
         "description": f"{name}: A-vs-B classifier for vidgan eval (judge score, judge-FID/KID)",
-        "input": f"RGB {SIZE}x{SIZE} in [-1, 1], resized bilinear with antialias",
+        "input": f"{'luma (BT.601) of ' if config.grey else ''}RGB {SIZE}x{SIZE} in [-1, 1], resized bilinear "
+        "with antialias",
+        "colour_blind": config.grey,
         "features": FEATURES,
         "train": {
             "a": str(a),
@@ -172,7 +200,7 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     path = out_dir / f"{name}.safetensors"
     with atomic_path(path, overwrite=True) as tmp:
         save_tensors({k: v.contiguous() for k, v in net.state_dict().items()}, tmp,
-                     {"kind": "judge", "width": str(config.width)})  # fmt: skip
+                     {"kind": "judge", "width": str(config.width), "grey": str(config.grey)})  # fmt: skip
     write_text(path.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     return path
 
@@ -186,7 +214,9 @@ def load_judge(spec: str) -> Judge:
         raise VidganError(f"judge {spec!r} not found (train one with `vidgan train-judge`)")
     card_path = path.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    with safe_open(str(path), "pt") as f:
+        grey = (f.metadata() or {}).get("grey") == "True"
     state = load_file(str(path))
     net = JudgeNet(state["body.0.weight"].shape[0])
     net.load_state_dict(state)
-    return Judge(net.eval(), card)
+    return Judge(net.eval(), card, grey)

@@ -56,14 +56,23 @@ class MaskHead(nn.Module):
     content, the generator says where to use it, a mask m in [0, 1]; the translation is m * content +
     (1 - m) * input, so whatever the mask leaves out is the input's own pixels. One 3x3 conv on the last
     features, beside the RGB head: ngf * 9 multiply-adds per pixel (0.3% of the mobile generator).
-    Its bias starts at 0 (m = 0.5 everywhere): neither the input nor the content is favoured at first."""
+    Its bias starts at 0 (m = 0.5 everywhere): neither the input nor the content is favoured at first.
+
+    m = clamp((1 + 2 MARGIN) sigmoid(z) - MARGIN, 0, 1): a sigmoid never reaches 0, so a plain one would
+    leave every background pixel a trace of the content (a faint recolouring, a flicker in a video); this one
+    reaches 0 and 1 exactly, and a pixel there is the input's own, bit for bit. The clamp passes gradients
+    straight through (as if it were not there): a clamped pixel can still be reopened, and a mask that
+    closed everywhere early is not stuck there (the content would get no gradient through it)."""
+
+    MARGIN = 0.05
 
     def __init__(self, ngf: int) -> None:
         super().__init__()
         self.conv = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(ngf, 1, kernel_size=3))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.conv(features))
+        m = torch.sigmoid(self.conv(features)) * (1 + 2 * self.MARGIN) - self.MARGIN
+        return m + (m.clamp(0, 1) - m).detach()
 
 
 class _Generator(nn.Module):

@@ -2,7 +2,10 @@
 as a module (`vidgan translate --backend onnxruntime`).
 
 The graph takes `image`, float32 (N, 3, H, W), RGB in [-1, 1] (a uint8 pixel v is v / 127.5 - 1), with H and
-W multiples of 4; it gives `translated` in the same layout and range; N, H and W are dynamic. The file's
+W multiples of 4; it gives `translated` in the same layout and range; N, H and W are dynamic. A masked
+generator's graph gives `content` (N, 3, H, W) and `mask` (N, 1, H, W) in [0, 1] instead of a composite:
+the composite m * content + (1 - m) * input belongs at the output size, over the full-resolution input that
+the graph never sees (a graph that composited would give the whole picture the working size's resolution). The file's
 metadata says so and carries the generator's architecture and model card, so nothing is rebuilt by hand
 (the trap users of the official code fell into: a generator rebuilt with other settings than it was
 trained with). Every file is checked in onnxruntime against the torch model before it is kept.
@@ -31,6 +34,23 @@ from vidgan.runtime import user_dir
 OPSET = 17
 MIN_PSNR = 40.0  # dB of onnxruntime's output to torch's on the check images: below this the file is refused
 INPUT, OUTPUT = "image", "translated"
+MASKED_OUTPUTS = ("content", "mask")
+
+
+def output_names(generator: nn.Module) -> list[str]:
+    return list(MASKED_OUTPUTS) if generator.config.mask else [OUTPUT]
+
+
+class _Parts(nn.Module):
+    """A masked generator as the graph gives it: its (N, 4, H, W) output as content and mask."""
+
+    def __init__(self, generator: nn.Module) -> None:
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = self.generator(x)
+        return y[:, :3], y[:, 3:]
 
 
 def _require(module: str):
@@ -45,11 +65,14 @@ def onnx_bytes(generator: nn.Module, metadata: dict[str, str]) -> bytes:
     onnx = _require("onnx")
     example = torch.zeros(1, generator.config.input_nc, 64, 64)
     axes = {0: "batch", 2: "height", 3: "width"}
+    names = output_names(generator)
+    module = _Parts(generator) if generator.config.mask else generator
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # the TorchScript exporter warns of its own deprecation and of details
         warnings.simplefilter("ignore")
-        torch.onnx.export(generator.cpu().eval(), (example,), buffer, input_names=[INPUT], output_names=[OUTPUT],
-                          dynamic_axes={INPUT: axes, OUTPUT: axes}, opset_version=OPSET, dynamo=False)  # fmt: skip
+        torch.onnx.export(module.cpu().eval(), (example,), buffer, input_names=[INPUT], output_names=names,
+                          dynamic_axes={name: axes for name in [INPUT, *names]}, opset_version=OPSET,
+                          dynamo=False)  # fmt: skip
     model = onnx.load_from_string(buffer.getvalue())
     for key, value in metadata.items():
         model.metadata_props.add(key=key, value=value)
@@ -61,7 +84,10 @@ def file_metadata(loaded: LoadedModel) -> dict[str, str]:
     return {
         "vidgan_model": loaded.name,
         "input": f"{INPUT}: float32 (N, 3, H, W), RGB in [-1, 1] (uint8 v -> v / 127.5 - 1); H, W multiples of 4",
-        "output": f"{OUTPUT}: float32 (N, 3, H, W), RGB in [-1, 1] (-> uint8: round((y + 1) * 127.5))",
+        "output": "content: float32 (N, 3, H, W), RGB in [-1, 1]; mask: float32 (N, 1, H, W) in [0, 1]; the "
+        "translation is mask * content + (1 - mask) * image, composited at the output size"
+        if config.mask
+        else f"{OUTPUT}: float32 (N, 3, H, W), RGB in [-1, 1] (-> uint8: round((y + 1) * 127.5))",
         "architecture": json.dumps({"type": config.card_type, **config.to_dict()}),
         "card": json.dumps(loaded.card),
     }
@@ -95,8 +121,14 @@ def fidelity(generator: nn.Module, sess, images: torch.Tensor) -> float:
     """PSNR (dB, peak 2) of onnxruntime's outputs to torch's on `images` (N, 3, H, W) in [-1, 1]."""
     with torch.no_grad():
         reference = generator.cpu().eval()(images).double().numpy()
-    out = sess.run([OUTPUT], {INPUT: images.numpy().astype(np.float32)})[0].astype(np.float64)
+    out = run_session(sess, generator, images).double().numpy()
     return psnr(float(((out - reference) ** 2).mean()), peak=2.0)
+
+
+def run_session(sess, generator: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The graph's output as the torch generator gives it: (N, 3, H, W), or a masked one's (N, 4, H, W)."""
+    outputs = sess.run(output_names(generator), {INPUT: x.detach().float().contiguous().numpy()})
+    return torch.from_numpy(np.concatenate(outputs, axis=1) if len(outputs) > 1 else outputs[0])
 
 
 def export_onnx(loaded: LoadedModel, path: str | os.PathLike, images: torch.Tensor | None = None) -> float:
@@ -137,5 +169,4 @@ class OnnxGenerator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.device.type != "cpu":
             raise VidganError("--backend onnxruntime runs on the CPU: use --device cpu")
-        out = self.session.run([OUTPUT], {INPUT: x.detach().float().contiguous().numpy()})[0]
-        return torch.from_numpy(out)
+        return run_session(self.session, self, x)

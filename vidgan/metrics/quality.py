@@ -1,6 +1,8 @@
 """`vidgan eval`: translation quality measured offline.
 
-1. judge score: the share of translated A images the judge calls B (for a B->A model, the share called A);
+1. judge score: the share of translated A images the judge calls B (for a B->A model, the share called A),
+   by the colour judge and by the colour-blind one (judge.py: a recoloured scene passes the first, not the
+   second);
 2. judge-FID and judge-KID between translated A and real B in the judge's 64-d feature space, beside the
    same numbers for real A vs real B (the ceiling: no translation at all) and for two halves of real B
    (the floor: as close as two samples of B get). Not comparable with published FID values;
@@ -12,6 +14,13 @@
    "target kept": images already of the target domain (testB through horse2zebra) should come out as
    they went in; the mean CIE Lab distance (delta E 1976) of the blurred output to the blurred input says
    how far they are recoloured (0: untouched; about 2.3 is the smallest difference people notice);
+   "background shift": the median over the images of each image's median blurred CIE Lab distance between
+   input and output: most pixels of a photo of a horse are not horse, so recolouring the scene raises it,
+   translating the animal alone leaves it near 0, and close-ups (whose median pixel is the animal) cannot
+   dominate it; "stripes": the oriented texture energy (`stripe_energy`) of the output where the model
+   changed the input (its mask above 0.5, or for an unmasked model a blurred Lab distance over 10), beside
+   the input's there and real target images' where the reverse model changes them: a zebra2horse that
+   leaves the stripes keeps the input's; a real horse's coat has little;
 5. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
 6. for a distilled model (its card names a teacher), the PSNR of its translations to the teacher's;
 7. a contact sheet PNG of inputs and outputs.
@@ -45,6 +54,8 @@ HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, let
 SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
 GRID_FLAT = 3.0  # grey levels of local detail (RMS) under which a region counts as flat (sky, sand, walls)
 KEPT_SIGMA = 4.0  # blur before the colour distance: stripes redrawn count less, whole regions recoloured count
+CHANGED_LAB = 10.0  # an unmasked model changed a pixel where the blurred Lab distance exceeds this
+STRIPE_WAVELENGTHS = (6.0, 10.0)  # px at 256 px: a zebra's stripes, near and far
 
 
 def _grey(images: torch.Tensor) -> list[np.ndarray]:
@@ -108,15 +119,57 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
-def lab_distance(source: torch.Tensor, translated: torch.Tensor) -> float:
-    """Mean CIE Lab distance (delta E 1976) between the blurred images, uint8 (N, 3, H, W) each."""
+def lab_distances(source: torch.Tensor, translated: torch.Tensor) -> list[np.ndarray]:
+    """Per image, the CIE Lab distance (delta E 1976) of each pixel between the blurred images, (H, W); uint8
+    (N, 3, H, W) each."""
 
     def lab(image: torch.Tensor) -> np.ndarray:
         rgb = image.permute(1, 2, 0).numpy().astype(np.float32) / 255
         return cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), KEPT_SIGMA), cv2.COLOR_RGB2Lab)
 
-    return float(np.mean([np.linalg.norm(lab(a) - lab(b), axis=2).mean() for a, b in zip(source, translated,
-                                                                                          strict=True)]))  # fmt: skip
+    return [np.linalg.norm(lab(a) - lab(b), axis=2) for a, b in zip(source, translated, strict=True)]
+
+
+def lab_distance(source: torch.Tensor, translated: torch.Tensor) -> float:
+    """Mean CIE Lab distance between the blurred images, over all pixels of all images."""
+    return float(np.mean([d.mean() for d in lab_distances(source, translated)]))
+
+
+def background_shift(source: torch.Tensor, translated: torch.Tensor) -> float:
+    """The median over the images of each image's median blurred Lab distance between input and output."""
+    return float(np.median([np.median(d) for d in lab_distances(source, translated)]))
+
+
+def changed_regions(translator: FrameTranslator, images: torch.Tensor, translated: torch.Tensor) -> list[np.ndarray]:
+    """Per image, (H, W) bool: where the model changed it. A masked model says so itself (its mask above
+    0.5); for an unmasked one, where the blurred Lab distance of output to input exceeds CHANGED_LAB."""
+    if translator.masked:
+        masks = [translator.run(images[i : i + 8].permute(0, 2, 3, 1).contiguous().numpy()).cpu().numpy()[..., 3]
+                 for i in range(0, len(images), 8)]  # fmt: skip
+        return list(np.concatenate(masks) > 127)
+    return [d > CHANGED_LAB for d in lab_distances(images, translated)]
+
+
+def stripe_energy(images: torch.Tensor, regions: list[np.ndarray]) -> float:
+    """Oriented texture, inside the regions: per wavelength, the local energy (a Gaussian window of one
+    wavelength) of the grey image's Gabor responses at four orientations, strongest minus weakest. Stripes
+    answer at one orientation and not across it; fur, grass and noise alike at all four, so they count
+    little, and a blurred stripe less than a sharp one. Summed over STRIPE_WAVELENGTHS, averaged over the
+    images' regions (an image with an empty region counts 0)."""
+    kernels = []
+    for wavelength in STRIPE_WAVELENGTHS:
+        size = int(3 * wavelength) | 1
+        bank = [cv2.getGaborKernel((size, size), wavelength / 2, np.pi * k / 4, wavelength, 1.0, 0, ktype=cv2.CV_32F)
+                for k in range(4)]  # fmt: skip
+        kernels.append((wavelength, [k - k.mean() for k in bank]))
+    total = []
+    for luma, region in zip(_grey(images), regions, strict=True):
+        energy = np.zeros_like(luma)
+        for wavelength, bank in kernels:
+            local = np.stack([cv2.GaussianBlur(cv2.filter2D(luma, -1, k) ** 2, (0, 0), wavelength) for k in bank])
+            energy += local.max(axis=0) - local.min(axis=0)
+        total.append(float(energy[region].mean()) if region.any() else 0.0)
+    return float(np.mean(total))
 
 
 def translate_images(translator: FrameTranslator, images: torch.Tensor, batch: int = 8,
@@ -148,9 +201,10 @@ def contact_sheet(rows: list[torch.Tensor], path: Path, columns: int = 8, thumb:
 
 def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, reverse: str | None = None,
              inception: str | Path | None = None, out_dir: str | Path = "eval", device: str = "auto",
-             limit: int | None = None) -> dict:  # fmt: skip
+             limit: int | None = None, blind_judge: str | None = None) -> dict:  # fmt: skip
     """Evaluate `model` translating the images of a_dir towards domain b_dir; writes eval.json,
-    eval.md and contact_sheet.png in out_dir and returns the figures."""
+    eval.md and contact_sheet.png in out_dir and returns the figures. `blind_judge`: a colour-blind judge
+    of the same pair (the colour-blind score, the animal's detail)."""
     out_dir = Path(out_dir)
     files_a, files_b = image_files(a_dir)[:limit], image_files(b_dir)[:limit]  # before any work or folder
     loaded = load_model(model)
@@ -183,6 +237,18 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
             "floor_real_b_halves": kernel_inception_distance(feats["b"][:half], feats["b"][half:])[0],
         },
     }
+    if blind_judge:
+        blind = load_judge(blind_judge)
+        share = blind.share_b(fake_b)
+        report["blind_judge"] = {
+            "judge": blind_judge,
+            "accuracy": blind.card.get("held_out", {}).get("accuracy"),
+            "score": share if towards_b else 1 - share,
+        }
+    changed = changed_regions(translator, real_a, fake_b)
+    report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
+                         "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
+    report["background_shift"] = background_shift(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
     report["texture"] = {
         "high_pass_ratio": high_pass_ratio(real_a, fake_b),
@@ -202,6 +268,9 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     if reverse:
         back = FrameTranslator(load_model(reverse).generator, dev, "fp32")
         rec_a = translate_images(back, fake_b, desc=f"back with {reverse}")
+        # real target images where the reverse model changes them: their animals, for the stripes' reference
+        target_regions = changed_regions(back, real_b, translate_images(back, real_b))
+        report["stripes"]["target_real"] = stripe_energy(real_b, target_regions)
         diff = (rec_a.float() - real_a.float()) / 127.5
         mse = float((diff**2).mean())
         report["cycle"] = {"reverse": reverse, "l1": float(diff.abs().mean()), "psnr_db": psnr(mse, peak=2.0)}
@@ -223,6 +292,20 @@ def markdown(r: dict) -> str:
         f"(held-out accuracy {r['judge_accuracy']}).",
         "",
         f"- judge score (share judged as the target domain): **{r['judge_score']:.3f}**",
+    ]  # fmt: skip
+    if "blind_judge" in r:
+        blind = r["blind_judge"]
+        lines.append(f"- colour-blind judge score ({blind['judge']}, held-out accuracy {blind['accuracy']}): "
+                     f"**{blind['score']:.3f}**")  # fmt: skip
+    stripes = r["stripes"]
+    line = (f"- stripes (oriented texture energy) where the model changed the input ({stripes['changed_share']:.0%} "
+            f"of it): translated {stripes['translated']:.2f}, input {stripes['source']:.2f}")  # fmt: skip
+    if "target_real" in stripes:
+        line += f", real target images where the reverse model changes them {stripes['target_real']:.2f}"
+    lines.append(line)
+    lines += [
+        f"- background shift (median over images of each one's median blurred Lab distance, input to output): "
+        f"**{r['background_shift']:.2f}** (0: left as it was)",
         "",
         "| judge feature distance | translated vs real target | ceiling: real source vs target "
         "| floor: two halves of target |",

@@ -24,7 +24,7 @@ def composite(x: torch.Tensor, output: torch.Tensor) -> tuple[torch.Tensor, torc
     if not is_masked(output, 1):
         return output, None
     content, mask = output[:, :3], output[:, 3:]
-    return x + mask * (content - x.to(content.dtype)), mask
+    return torch.lerp(x.to(content.dtype), content, mask), mask  # lerp: exactly x at 0, exactly content at 1
 
 
 def composite_frame(background: np.ndarray | torch.Tensor, content: np.ndarray | torch.Tensor,

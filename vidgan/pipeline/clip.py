@@ -7,7 +7,8 @@ A clip's stages, each group in its own thread (pipeline/runner.py):
               only       (Upsample and Smooth here on a GPU)
 
 Upsample runs where the output is larger than the working size and the method is not plain resizing
-(which the encoder's scaler does for free on its way to YUV).
+(which the encoder's scaler does for free on its way to YUV). For a masked generator, Composite takes its
+place, always: the content and the mask at the output size over the full-resolution input.
 
 The output is written to a temporary file beside the target and renamed only when the whole clip is done.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
+from vidgan.pipeline.composite import Composite
 from vidgan.pipeline.decode import Decode
 from vidgan.pipeline.encode import Encode
 from vidgan.pipeline.options import TranslateOptions
@@ -121,6 +123,9 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
     # Where no scaling is needed, crop the generator's padded output to the even size instead.
     crop = (out_w, out_h) if (work_w, work_h) == content else (work_w, work_h)
     upsample = upsampling_method(options, (work_w, work_h), content)
+    backend = backend or ("torch" if translator.cuda else "opencv")
+    # A masked generator's output is composited over the input at the output size: the decoder gives it.
+    composite = Composite(options.upsample, backend) if translator.masked else None
     frame_size = (out_w * 2, out_h) if options.compare else (out_w, out_h)
     batch_size = options.batch_size or default_batch_size(translator.device)
     progress = Progress(expected_frames(info, span), src.name, options.quiet, bar_position, listener=listener)
@@ -131,14 +136,14 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
         shift = Span(float(part.start * info.time_base)) if part else span
         writer = VideoWriter(tmp, target.fmt, target.codec, options.encode, info, frame_size, shift,
                              result.notices, audio=part is None)  # fmt: skip
-        full_size = (out_w, out_h) if options.compare or upsample else None
+        full_size = (out_w, out_h) if options.compare or upsample or composite else None
         decode = Decode(info, (work_w, work_h), span, full_size, result, options.keep_partial)
         # The stages in the order a frame meets them, grouped by thread (the module docstring's picture).
         smooth = options.smooth if options.smooth.active else None
-        backend = backend or ("torch" if translator.cuda else "opencv")
         # Upsample before Smooth: the detail added back is the input's own, with the input's flicker; smoothed at
         # full size it flickers less (warping error 0.00159 -> 0.00152 on a 720p clip; plain resizing 0.00149).
-        after = [*([Upsample(upsample, backend)] if upsample else []), *([Smooth(smooth, backend)] if smooth else [])]
+        resample = composite or (Upsample(upsample, backend) if upsample else None)
+        after = [*([resample] if resample else []), *([Smooth(smooth, backend)] if smooth else [])]
         groups: list[list[Stage]] = [[Link(smooth)]] if smooth else []
         groups.append([Translate(translator, batch_size, crop, progress), *(after if backend == "torch" else []),
                        Download()])  # fmt: skip

@@ -13,6 +13,7 @@ from torch import nn
 from vidgan.atomic import atomic_path, check_output_path
 from vidgan.errors import VidganError
 from vidgan.pipeline.clip import upsampling_method, working_size
+from vidgan.pipeline.composite import composite_at_output_size
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.translate import FrameTranslator, default_batch_size
@@ -33,7 +34,14 @@ def translate_image(src: Path, dst: Path, translator: FrameTranslator, options: 
         raise VidganError(f"cannot read image {src}: {e}") from None
     work = working_size(*image.size, options.size)
     source = np.asarray(image.resize(work, Image.Resampling.BICUBIC))
-    result_image = Image.fromarray(translator(source[None])[0])
+    if translator.masked:  # composited over the input at the output size, as a video's frames are
+        background = np.asarray(image) if options.output_size == "input" else source
+        raw = translator.run(source[None])[0].cpu().numpy()
+        result_image = Image.fromarray(
+            composite_at_output_size(Upsampler(options.upsample), source, raw, background)[0]
+        )
+    else:
+        result_image = Image.fromarray(translator(source[None])[0])
     if options.output_size == "input" and result_image.size != image.size:
         if upsample := upsampling_method(options, work, image.size):
             result_image = Image.fromarray(Upsampler(upsample)(source, np.asarray(result_image), np.asarray(image)))

@@ -25,6 +25,9 @@ class FrameRecord:
     # The translated frame, (h', w', 3) uint8: a tensor where the generator left it (on a GPU) until the
     # Download stage, then a numpy array or an `OnTheWay` download.
     output: np.ndarray | torch.Tensor | OnTheWay | None = None
+    # A masked generator's mask at the output size, (H, W) uint8 0-255 (Composite): smoothing keeps the
+    # input's own pixels where it is 0.
+    mask: np.ndarray | torch.Tensor | None = None
 
 
 class OnTheWay:

@@ -8,6 +8,7 @@ from collections import deque
 
 import torch
 
+from vidgan.ops.composite import composite_frame
 from vidgan.pipeline.record import FrameRecord
 from vidgan.temporal import MotionEstimator, Smoother, SmoothingConfig
 
@@ -27,8 +28,9 @@ class Link:
 
 
 class Smooth:
-    """Stage: smoothed outputs. `flow` holds each record back until the next has arrived (its look-ahead),
-    so a record may leave a call later, in order, and `flush` lets the last one go."""
+    """Stage: smoothed outputs (a masked generator's inside its mask only). `flow` holds each record back
+    until the next has arrived (its look-ahead), so a record may leave a call later, in order, and `flush`
+    lets the last one go."""
 
     def __init__(self, config: SmoothingConfig, backend: str = "opencv") -> None:
         self.smoother = Smoother(config, backend)
@@ -47,6 +49,9 @@ class Smooth:
         ready = []
         for output in outputs:
             record = self.waiting.popleft()
+            if record.mask is not None:  # a masked generator's: smoothed inside the mask, the input outside
+                output = composite_frame(record.full if record.full is not None else record.source, output,
+                                         record.mask)  # fmt: skip
             record.output = output
             ready.append(record)
         return ready

@@ -17,6 +17,7 @@ from torch import nn
 
 from vidgan.errors import VidganError
 from vidgan.nets import to_signed, to_uint8
+from vidgan.ops.composite import composite_frame, is_masked
 from vidgan.pipeline.progress import Progress
 from vidgan.pipeline.record import FrameRecord, OnTheWay
 from vidgan.runtime import autocast, tune_for, use_compile_cache
@@ -29,7 +30,8 @@ def default_batch_size(device: torch.device) -> int:
 
 
 class FrameTranslator:
-    """Applies a generator (any module mapping (N, 3, H, W) in [-1, 1] to the same) to uint8 frames.
+    """Applies a generator (any module mapping (N, 3, H, W) in [-1, 1] to the same, or a masked one's to
+    (N, 4, H, W): content and mask) to uint8 frames.
 
     On CUDA, a batch goes up from pinned memory without blocking, is converted to float on the GPU and runs
     in bf16 (or fp16/fp32) channels_last; `run` returns as soon as the work is queued, so the host prepares
@@ -42,6 +44,8 @@ class FrameTranslator:
                  batch_size: int | None = None) -> None:  # fmt: skip
         self.device = device
         self.precision = precision
+        # A masked generator's outputs carry their mask: the pipeline composites them at the output size.
+        self.masked = bool(getattr(getattr(model, "config", None), "mask", False))
         self.model = model.to(device).eval()
         self.cuda = device.type == "cuda"
         tune_for(device)
@@ -66,7 +70,8 @@ class FrameTranslator:
         return host.to(self.device, non_blocking=True)
 
     def _forward(self, x: torch.Tensor, crop: tuple[int, int]) -> torch.Tensor:
-        """uint8 (N, H, W, 3) on the device -> uint8 (N, h, w, 3) on the device."""
+        """uint8 (N, H, W, 3) on the device -> uint8 (N, h, w, 3) on the device; (N, h, w, 4) from a masked
+        generator, its mask 0-255 in the last channel."""
         _, h, w, _ = x.shape
         x = to_signed(x.permute(0, 3, 1, 2))  # (N, 3, H, W) in [-1, 1]
         pad_h, pad_w = -h % 4, -w % 4
@@ -89,6 +94,8 @@ class FrameTranslator:
                                 f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         self._shapes.add(key)
         cw, ch = crop
+        if is_masked(y, 1):
+            y = torch.cat([y[:, :3], y[:, 3:] * 2 - 1], dim=1)  # the mask's [0, 1] as the pixels' [-1, 1]
         return to_uint8(y[:, :, :ch, :cw]).permute(0, 2, 3, 1).contiguous()
 
     @torch.inference_mode()
@@ -119,8 +126,19 @@ class FrameTranslator:
         return torch.cat([self.run(frames[i : min(i + limit, n)], crop) for i in range(0, n, limit)])
 
     def __call__(self, frames: np.ndarray | Sequence[np.ndarray], crop: tuple[int, int] | None = None) -> np.ndarray:
-        """Translate uint8 frames and wait for the result, (N, h, w, 3) uint8 on the host."""
-        return self.run(frames, crop).cpu().numpy()
+        """Translate uint8 frames and wait for the result, (N, h, w, 3) uint8 on the host: a masked
+        generator's composited at the working size (the pipeline composites at the output size instead)."""
+        out = self.run(frames, crop).cpu().numpy()
+        if not is_masked(out, 3):
+            return out
+        return np.stack([composite_frame(_fit(f, o.shape[:2]), o[..., :3], o[..., 3]) for f, o in zip(frames, out)])
+
+
+def _fit(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The frame cropped or edge-padded to (h, w): an output cropped from the padded generator output."""
+    h, w = size
+    frame = frame[:h, :w]
+    return np.pad(frame, ((0, h - frame.shape[0]), (0, w - frame.shape[1]), (0, 0)), mode="edge")
 
 
 class Translate:

@@ -47,6 +47,7 @@ class TrainConfig:
     mask_area: float = 0.05  # weight of the masks' mean: changing a pixel must pay for itself
     mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
+    mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN

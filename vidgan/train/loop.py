@@ -355,6 +355,7 @@ class Trainer:
         0-d tensors on the device (reading one waits for the GPU, so only the log steps do)."""
         real_a, real_b = self._batches(self.images_seen)
         self.objective.augment.at(self.images_seen)
+        self.objective.images_seen = self.images_seen
         losses, seen = self.generator_step(real_a, real_b)
         if self.average is not None:
             self.average.update(self.nets)

@@ -15,6 +15,10 @@ Priors on the masks keep them to what must change:
 - total variation: mask_tv x the mean absolute difference of neighbouring mask values: masks in whole
   regions, not speckle (which would flicker in a video).
 
+With `mask_warmup`, the priors' weights grow linearly from 0 over that many images: from a random start the
+content does not yet translate, so a mask asked to be small at once closes everywhere before it has a reason
+not to (and a closed mask passes no gradient to the content).
+
 With `d_on_mask` the discriminators judge only what the masks select (Mejjati et al., section 3.2): D_A sees
 m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real image's animal, so a
 background that differs between the domains (pasture, savanna) cannot be what a translation is judged by.
@@ -42,17 +46,18 @@ class MaskedCycleGAN(CycleGAN):
         self._masks.append((name, mask))
         return out
 
+    images_seen = 0  # the schedule's clock, set by the loop before each step (the priors' warm-up reads it)
+
     def generator_losses(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict[str, torch.Tensor], Seen]:
         self._masks: list[tuple[str, torch.Tensor]] = []
         losses, seen = super().generator_losses(real_a, real_b)
         c = self.config
+        ramp = min(1.0, self.images_seen / c.mask_warmup) if c.mask_warmup else 1.0
         masks = [m.float() for _, m in self._masks]
-        losses["mask"] = c.mask_area * torch.stack([m.mean() for m in masks]).mean()
+        losses["mask"] = ramp * c.mask_area * torch.stack([m.mean() for m in masks]).mean()
         if c.mask_tv:
-            tv = [
-                (m[..., 1:, :] - m[..., :-1, :]).abs().mean() + (m[..., 1:] - m[..., :-1]).abs().mean() for m in masks
-            ]
-            losses["mask"] = losses["mask"] + c.mask_tv * torch.stack(tv).mean()
+            tv = torch.stack([total_variation(m) for m in masks]).mean()
+            losses["mask"] = losses["mask"] + ramp * c.mask_tv * tv
         return losses, seen
 
     def _own_mask(self, name: str, n: int) -> torch.Tensor:

@@ -1,0 +1,200 @@
+"""Masked generators (issue 28): the mask head, the composite at the output size, the masked objective,
+DiffAugment, and the measures that a recoloured scene cannot win."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from clips import inverter_config, square_scene, write_square_pair
+from PIL import Image
+
+from vidgan.checkpoints import save_generator
+from vidgan.nets import GeneratorConfig, build_generator, init_weights
+from vidgan.ops.composite import composite, composite_frame
+from vidgan.train.augment import diff_augment
+from vidgan.video.formats import EncodeSettings
+
+
+def masked_model(path, mask_bias: float, family: str = "mobile"):
+    """A small masked generator with random content whose mask is pinned by its head's bias (very negative:
+    0 everywhere, very positive: 1 everywhere)."""
+    torch.manual_seed(0)
+    net = init_weights(build_generator(GeneratorConfig(ngf=8, n_blocks=1, family=family, mask=True)), 0.2)
+    with torch.no_grad():
+        net.mask_head.conv[1].weight.zero_()
+        net.mask_head.conv[1].bias.fill_(mask_bias)
+    save_generator(net, path, {"description": "a masked test model"}, dtype=torch.float32)
+    return net
+
+
+@pytest.mark.parametrize("family", ["mobile", "resnet"])
+def test_a_masked_generator_gives_content_and_a_mask_that_reaches_0_and_1(family):
+    net = init_weights(build_generator(GeneratorConfig(ngf=8, n_blocks=1, family=family, mask=True)))
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    y = net(x)
+    assert y.shape == (2, 4, 32, 32)
+    assert y[:, :3].abs().max() <= 1 and 0 <= y[:, 3:].min() and y[:, 3:].max() <= 1
+    with torch.no_grad():
+        net.mask_head.conv[1].weight.zero_()
+        for bias, want in ((-10.0, x), (10.0, net(x)[:, :3])):
+            net.mask_head.conv[1].bias.fill_(bias)
+            out, mask = composite(x, net(x))
+            assert torch.equal(out, want) and mask.unique().tolist() == [0.0 if bias < 0 else 1.0]
+
+
+def test_the_clamped_mask_still_passes_gradients():
+    """A mask clamped at 0 everywhere can open again: its head still gets gradients (straight-through)."""
+    net = build_generator(GeneratorConfig(ngf=8, n_blocks=1, family="mobile", mask=True))
+    with torch.no_grad():
+        net.mask_head.conv[1].bias.fill_(-10.0)
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    out, _ = composite(x, net(x))
+    out.sum().backward()
+    assert net.mask_head.conv[1].bias.grad.abs().item() > 0
+
+
+def test_an_unmasked_generators_weights_warm_start_a_masked_one():
+    from vidgan.train.loop import load_generator_weights
+
+    plain = init_weights(build_generator(GeneratorConfig(ngf=8, n_blocks=1, family="mobile")))
+    masked = build_generator(GeneratorConfig(ngf=8, n_blocks=1, family="mobile", mask=True))
+    load_generator_weights(masked, plain.state_dict())
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    assert torch.equal(masked(x)[:, :3], plain(x))  # the content is the unmasked generator's translation
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        load_generator_weights(build_generator(GeneratorConfig(ngf=16, n_blocks=1, family="mobile", mask=True)),
+                               plain.state_dict())  # fmt: skip
+
+
+def test_composite_frame_is_exact_at_0_and_255():
+    rng = np.random.default_rng(0)
+    background, content = rng.integers(0, 256, (2, 8, 8, 3), dtype=np.uint8)
+    mask = np.zeros((8, 8), np.uint8)
+    mask[:, 4:] = 255
+    out = composite_frame(background, content, mask)
+    assert np.array_equal(out[:, :4], background[:, :4]) and np.array_equal(out[:, 4:], content[:, 4:])
+    torch_out = composite_frame(torch.from_numpy(background), torch.from_numpy(content), torch.from_numpy(mask))
+    assert np.array_equal(torch_out.numpy(), out)
+
+
+def test_the_background_of_a_translated_image_is_the_full_resolution_input(tmp_path):
+    """A masked model composites at the output size: where its mask is 0 the output is the input itself, at
+    the input's resolution, bit for bit, though the generator ran at 64 px; where it is 1, the content."""
+    from vidgan import api
+
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (150, 200, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "in.png")
+    masked_model(tmp_path / "none.safetensors", -30.0)
+    api.translate_video(tmp_path / "in.png", tmp_path / "none.png", model=str(tmp_path / "none.safetensors"), size=64,
+                        quiet=True)  # fmt: skip
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "none.png")), photo)
+    masked_model(tmp_path / "all.safetensors", 30.0)
+    api.translate_video(tmp_path / "in.png", tmp_path / "all.png", model=str(tmp_path / "all.safetensors"), size=64,
+                        upsample="resize", quiet=True)  # fmt: skip
+    out = np.asarray(Image.open(tmp_path / "all.png")).astype(int)
+    assert out.shape == photo.shape and np.abs(out - photo).mean() > 20  # the content, not the input
+
+
+def test_a_masked_models_video_keeps_the_input_outside_the_mask_with_smoothing(tmp_path):
+    """Through the whole video pipeline, smoothing included: a mask of 0 gives the input's frames (up to the
+    codec: lossless x264 still converts RGB to YUV and back)."""
+    from clips import make_clip, read_video
+
+    from vidgan import api
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=6, width=96, height=64)
+    masked_model(tmp_path / "none.safetensors", -30.0)
+    api.translate_video(clip, tmp_path / "out.mp4", model=str(tmp_path / "none.safetensors"), size=32,
+                        encode=EncodeSettings(crf=0), smooth="flow", quiet=True)  # fmt: skip
+    frames, _ = read_video(tmp_path / "out.mp4")
+    inputs, _ = read_video(clip)
+    assert len(frames) == len(inputs) == 6
+    assert max(np.abs(f.astype(int) - i.astype(int)).max() for f, i in zip(frames, inputs)) <= 3
+
+
+def test_the_masked_objective_learns_to_change_the_square_and_keep_the_background(tmp_path):
+    """A coloured square to change (red to blue) on a textured background to keep: the masked CycleGAN's
+    mask must cover the square and be exactly 0 on the background away from it, where the translation is
+    then the input, bit for bit. 300 iterations at 32 px, priors growing over the first 600 images."""
+    from vidgan.train.loop import open_run
+
+    a, b = write_square_pair(tmp_path)
+    config = inverter_config(a, b, tmp_path / "runs", generator="mobile", preprocess="resize", crop_size=32,
+                             mask=True, mask_area=3.0, mask_tv=1.0, mask_warmup=600, batch_size=4, lr=5e-4,
+                             iterations=300, seed=3)  # fmt: skip
+    trainer = open_run(config, None, None, quiet=True)
+    trainer.run()
+    rng = np.random.default_rng(7)
+    images, squares = map(np.stack, zip(*[square_scene(rng, (220, 30, 30)) for _ in range(16)]))
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
+    with torch.no_grad():
+        y, mask = composite(x, trainer.nets["G_A"].eval()(x))
+    mask, out = mask[:, 0].numpy(), ((y + 1) * 127.5).round().permute(0, 2, 3, 1).numpy()
+    import cv2
+
+    far = np.stack([cv2.dilate(s.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0 for s in squares])
+    assert mask[squares].mean() > 0.6  # the square is translated ...
+    red, _, blue = out[squares].mean(axis=0)
+    assert blue > 150 and red < 120  # ... to blue
+    assert mask[far].mean() < 0.05 and (mask[far] == 0).mean() > 0.6  # the background is left ...
+    kept = far & (mask == 0)
+    assert np.array_equal(out[kept], images[kept])  # ... as it was, exactly
+
+
+def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():
+    x = (torch.rand(4, 3, 32, 32) * 2 - 1).requires_grad_()
+    policy = ("color", "translation", "cutout")
+    y1 = diff_augment(x, policy, torch.Generator().manual_seed(1))
+    y2 = diff_augment(x, policy, torch.Generator().manual_seed(1))
+    assert y1.shape == x.shape and torch.equal(y1, y2)
+    assert not torch.equal(y1, diff_augment(x, policy, torch.Generator().manual_seed(2)))
+    y1.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    cut = (diff_augment(torch.ones(64, 3, 32, 32), ("cutout",), torch.Generator().manual_seed(0)) == 0).float()
+    share = cut.mean(dim=(1, 2, 3))  # a square of half the side: a quarter of the image, less at the borders
+    assert (share >= 1 / 16).all() and (share <= 0.25).all() and 0.15 < share.mean() < 0.25
+
+
+def test_the_colour_blind_judge_cannot_tell_images_of_equal_luma_apart(tmp_path):
+    """Images with the same luma and different colours are one image to it, while the colour judge's
+    input differs."""
+    from vidgan.judge import LUMA, JudgeNet, to_input
+
+    rng = np.random.default_rng(0)
+    image = torch.from_numpy(rng.integers(60, 200, (1, 3, 64, 64))).to(torch.uint8)
+    # Move colour along a direction of zero luma: luma . (r, g, b) = 0 for (+a, -b, c) chosen so.
+    direction = torch.tensor([LUMA[1], -LUMA[0], 0.0]).view(1, 3, 1, 1) * 60
+    recoloured = (image.float() + direction).round().clamp(0, 255).to(torch.uint8)
+    grey_a, grey_b = to_input(image, grey=True), to_input(recoloured, grey=True)
+    assert (grey_a - grey_b).abs().max() < 0.01  # rounding to uint8 only
+    assert (to_input(image) - to_input(recoloured)).abs().max() > 0.2
+    net = JudgeNet(8).eval()
+    assert (net(grey_a) - net(grey_b)).abs().max() < 0.05
+
+
+def test_background_shift_sees_a_recoloured_scene_and_not_a_changed_animal():
+    from vidgan.metrics.quality import background_shift
+
+    rng = np.random.default_rng(0)
+    scenes = torch.from_numpy(rng.integers(40, 200, (4, 3, 64, 64))).to(torch.uint8)
+    animal = scenes.clone()
+    animal[:, :, 20:40, 20:40] = 255 - animal[:, :, 20:40, 20:40]  # a tenth of each image changed
+    recoloured = (scenes.float() * torch.tensor([1.3, 0.9, 0.6]).view(1, 3, 1, 1)).clamp(0, 255).to(torch.uint8)
+    assert background_shift(scenes, scenes) == 0
+    assert background_shift(scenes, animal) < 1.0
+    assert background_shift(scenes, recoloured) > 10
+
+
+def test_a_masked_model_exports_to_onnx_as_content_and_mask(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from vidgan.checkpoints import LoadedModel
+    from vidgan.onnx_model import MASKED_OUTPUTS, OnnxGenerator, export_onnx, session
+
+    net = masked_model(tmp_path / "m.safetensors", 0.0)
+    assert export_onnx(LoadedModel("m", net, {}), tmp_path / "m.onnx") > 40
+    assert [o.name for o in session(tmp_path / "m.onnx").get_outputs()] == list(MASKED_OUTPUTS)
+    x = torch.rand(1, 3, 32, 48) * 2 - 1
+    with torch.no_grad():
+        assert (OnnxGenerator(net)(x) - net(x)).abs().max() < 1e-4

@@ -47,6 +47,7 @@ train)
   python3 -c "from PIL import features; assert features.check('webp'), 'this Pillow cannot read the WebP pack'"
   python3 -m zipfile -e "$pack" "$work/data"
   budget=$(( $(seconds_left) - ${RESERVE:-75} ))
+  budget=$(( budget > 1 ? budget : 1 ))  # at least a step, however long the unpacking took
   common=(--a "$work/data" --b "$work/data" --runs-dir "$work/runs" --stop-after "${budget}s" --save-compact "$OUT"
           --no-export "${device[@]}")
   if [ -f "$state/progress.json" ]; then

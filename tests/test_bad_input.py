@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import av
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 from click.testing import CliRunner
 from clips import Invert, make_clip, write_tone
 from torch import nn
+from waiting import wait_until
 
 from vidgan import TranslateOptions, VidganError
 from vidgan.api import translate
@@ -216,12 +216,10 @@ def test_ctrl_c_on_the_command_line(tmp_path, tiny_model):
          "--batch-size", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.time() + 30
-    while time.time() < deadline and not any(p.name.endswith(".tmp.mp4") for p in tmp_path.iterdir()):
-        time.sleep(0.05)
-    time.sleep(0.5)
+    wait_until(lambda: any(p.name.endswith(".tmp.mp4") for p in tmp_path.iterdir()), "the output being written",
+               alive=lambda: proc.poll() is None)  # fmt: skip
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    _, err = proc.communicate()
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert only_files(tmp_path) == {"clip.mp4", "tiny.safetensors", "tiny.json"}

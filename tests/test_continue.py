@@ -4,6 +4,7 @@ short run tells its user."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -106,14 +107,21 @@ def test_stop_after_then_resume_goes_on_and_a_finished_run_says_so(tmp_path, pai
 
 
 def test_a_short_cpu_run_says_what_it_will_reach(tmp_path, pair):
+    """Stopped early, a run says what it will reach of its schedule (200 epochs of 32 images) and warns; a
+    run fitted to a budget says what the budget fits, and its end gives that same total."""
     a, b = pair
-    args = ["train", "--a", str(a), "--b", str(b), "--name", "inv", "--runs-dir", str(tmp_path / "runs"),
-            "--load-size", "36", "--crop-size", "32", "--ngf", "4", "--n-blocks", "1", "--ndf", "4",
-            "--sample-every", "0", "--time-budget", "4s", "--no-export"]  # fmt: skip
-    result = CliRunner().invoke(main, args)
+    args = ["train", "--a", str(a), "--b", str(b), "--runs-dir", str(tmp_path / "runs"), "--load-size", "36",
+            "--crop-size", "32", "--ngf", "4", "--n-blocks", "1", "--ndf", "4", "--sample-every", "0",
+            "--no-export"]  # fmt: skip
+    result = CliRunner().invoke(main, [*args, "--name", "stopped", "--stop-after", "3s"])
     assert result.exit_code == 0, result.output
-    assert "note: cpu trains about" in result.output and "of the 6,400 the schedule aims at" in result.output
-    assert "warning: far below the schedule" in result.output  # 200 epochs of 32 images
+    assert "note: cpu trains about" in result.output and "of the schedule's 6,400 images" in result.output
+    assert "warning: far below the schedule" in result.output
+    result = CliRunner().invoke(main, [*args, "--name", "budget", "--time-budget", "3s"])
+    assert result.exit_code == 0, result.output
+    fits = re.search(r"the 3 s budget fits a schedule of about ([\d,]+) images", result.output)
+    done = re.search(r"trained to ([\d,]+) of ([\d,]+) images", result.output)
+    assert fits and done and done.group(1) == done.group(2) and "undertrained" not in result.output
 
 
 def test_plot_losses_on_a_missing_run_says_so(tmp_path):

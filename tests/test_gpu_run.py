@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from clips import tinted
+from waiting import HANG_GUARD
 
 from vidgan.cli import main
 
@@ -53,7 +54,7 @@ def gpu_run(folder: Path, out: str, state: Path, data: Path) -> subprocess.Compl
            "RECIPE": str(folder / "tiny.toml"), "STATE": str(state), "DATA": str(data),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # python3 is this one  # fmt: skip
     done = subprocess.run(["bash", str(ROOT / "pipelines" / "gpu-run.sh"), "train"], env=env, capture_output=True,
-                          text=True, timeout=55)  # fmt: skip
+                          text=True, timeout=HANG_GUARD)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 

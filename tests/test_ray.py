@@ -14,6 +14,7 @@ import pytest
 import torch
 from clips import DiesOnce, Invert, audio_packets, make_clip, read_video
 from PIL import Image
+from waiting import wait_until
 
 from vidgan.checkpoints import LoadedModel
 from vidgan.pipeline.clip import translate_clip
@@ -146,12 +147,10 @@ def test_ctrl_c_on_the_driver_leaves_nothing_half_written(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     driver = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(src), str(out)], env=env,
                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-    deadline = time.monotonic() + 45
-    while not (out.is_dir() and any(".tmp" in p.name for p in out.iterdir())):  # a task is writing
-        assert time.monotonic() < deadline and driver.poll() is None, driver.communicate()[0][-2000:]
-        time.sleep(0.1)
+    wait_until(lambda: out.is_dir() and any(".tmp" in p.name for p in out.iterdir()), "a task writing",
+               alive=lambda: driver.poll() is None)  # fmt: skip
     os.killpg(driver.pid, signal.SIGINT)
-    assert driver.wait(timeout=30) == 130, driver.communicate()[0][-2000:]
+    assert driver.wait() == 130, driver.communicate()[0][-2000:]
     assert not out.exists()
 
 

@@ -4,12 +4,12 @@ block the queue; authentication; nothing left behind."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from clips import make_clip, read_video
+from waiting import wait_until
 
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
 httpx = pytest.importorskip("httpx")
@@ -32,14 +32,12 @@ def post_job(url: str, path: Path, **fields) -> httpx.Response:
         return httpx.post(f"{url}/api/jobs", files={"file": ("anything.bin", f)}, data=fields, timeout=60)
 
 
-def wait(url: str, job: str, until=("done", "failed", "cancelled"), timeout: float = 45) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+def wait(url: str, job: str, until=("done", "failed", "cancelled")) -> dict:
+    def reached() -> dict | None:
         status = httpx.get(f"{url}/api/jobs/{job}").json()
-        if status["status"] in until:
-            return status
-        assert time.monotonic() < deadline, status
-        time.sleep(0.05)
+        return status if status["status"] in until else None
+
+    return wait_until(reached, f"job {job} to be {' or '.join(until)}")
 
 
 def test_a_job_gives_what_the_command_line_gives(server, tmp_path, model):
@@ -112,10 +110,7 @@ def test_cancel_mid_job_leaves_nothing(server, tmp_path, model, slow_frames):
         status = httpx.get(f"{server.url}/api/jobs/{job['id']}").json()
     assert 0 < status["progress"] < 1 and status["frames_per_s"] and status["seconds_left"]
     assert httpx.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
-    deadline = time.monotonic() + 10
-    while any((tmp_path / "root").iterdir()):
-        assert time.monotonic() < deadline, list((tmp_path / "root").rglob("*"))
-        time.sleep(0.05)
+    wait_until(lambda: not any((tmp_path / "root").iterdir()), "the cancelled job's folder to go")
     after = post_job(server.url, make_clip(tmp_path / "next.mp4", 32, 32, frames=3), model=model, size="32").json()
     assert wait(server.url, after["id"])["status"] == "done"  # the queue goes on
 

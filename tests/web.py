@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import uvicorn
+from waiting import wait_until
 
 from vidgan.web.app import create_app
 from vidgan.web.jobs import Settings
@@ -29,11 +29,8 @@ class Server:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
+        wait_until(lambda: self.server.started, "the server to start", alive=self.thread.is_alive)
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=30)
+        self.thread.join()

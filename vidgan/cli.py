@@ -503,7 +503,7 @@ def _run_training(trainer, save_compact: Path | None, no_export: bool) -> None:
         trainer.close()
     if trainer.dist.main:
         where = "complete" if trainer.complete else f"continue with `vidgan train --resume {run_dir}`"
-        total = trainer.schedule_images or trainer.aim_images()
+        total = trainer.schedule_images or trainer.images_seen
         click.echo(f"trained to {trainer.images_seen:,} of {total:,} images ({trainer.step} iterations, "
                    f"{trainer.train_seconds:.0f} s in all): {run_dir}, {where}")  # fmt: skip
         if not no_export:

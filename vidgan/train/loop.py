@@ -40,20 +40,19 @@ from vidgan.train.average import AVERAGED, WeightAverage
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
 from vidgan.train.distill import FeatureLinks, Teacher
-from vidgan.train.export import UNDERTRAINED, load_run_state
+from vidgan.train.export import load_run_state
 from vidgan.train.objectives import Augment, Seen, discriminator_losses
 from vidgan.train.objectives.cyclegan import CycleGAN
 from vidgan.train.objectives.distill import Distillation
 from vidgan.train.objectives.masked import MaskedCycleGAN
 from vidgan.train.pool import ImagePool
+from vidgan.train.report import Report
 from vidgan.train.schedule import BudgetFitter, lr_factor, restart_factor, scaled_lr
 from vidgan.train.state import read_compact, write_compact
 
 NETS = ("G_A", "G_B", "D_A", "D_B")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}  # what --stop-after and --time-budget count
 SAMPLES = 4  # fixed images per side for the sample grids and the export check
-ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front ...
-ESTIMATE_WITHIN = 20.0  # ... or fewer, once this many seconds have been timed (a slow CPU step takes seconds)
 
 
 @dataclass
@@ -123,12 +122,6 @@ def _to_float(batch: torch.Tensor, channels_last: bool) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -184,8 +177,9 @@ class Trainer:
         self.step = 0
         self.images_seen = 0  # per side, by all processes: the schedule's clock
         self.train_seconds = 0.0  # summed over the runs of the schedule
+        self.seconds_before = 0.0  # of them, before this run
         self.runs: list[dict] = []  # one entry per run (session) of this schedule
-        self.schedule_images = None if config.time_budget else self.aim_images()
+        self.schedule_images = self.configured_images()  # the one total: the config's, or fitted to a budget
         self.fitter = BudgetFitter(config.time_budget) if config.time_budget else None
         self.restarted_at: int | None = None  # step of the last compact restart (the lr ramps up from it)
         self.d_warmup = 0  # discriminator-only steps still due after a compact restart
@@ -195,11 +189,13 @@ class Trainer:
 
     # ------------------------------------------------------------------------------------------ setup
 
-    def aim_images(self) -> int:
+    def configured_images(self) -> int | None:
         """The schedule the config asks for, in images per side: `images`, or `iterations` steps, or `epochs`
-        (200 epochs of horse2zebra: the paper's 266,800). A time budget fits a schedule to the wall clock
-        instead; this stays what the config aimed at (an undertrained model is measured against it)."""
+        (200 epochs of horse2zebra: the paper's 266,800); None for a time budget, whose schedule is fitted to
+        it once the speed is known (and is then the one total every report gives)."""
         c = self.config
+        if c.time_budget:
+            return None
         if c.images:
             return c.images
         if c.iterations:
@@ -243,7 +239,7 @@ class Trainer:
             "step": self.step,
             "images_seen": self.images_seen,
             "schedule_images": self.schedule_images,
-            "aim_images": self.aim_images(),
+            "aim_images": self.schedule_images or self.images_seen,  # (the schedule: the key older states had)
             "train_seconds": self.train_seconds,
             "runs": self.runs,
             "nets": {k: v.state_dict() for k, v in self.nets.items()},
@@ -278,6 +274,7 @@ class Trainer:
             state["schedule_images"],
         )
         self.train_seconds, self.runs = state["train_seconds"], list(state.get("runs", []))
+        self.seconds_before = self.train_seconds
         self.start_average(state.get("ema"))
         if self.schedule_images is not None:
             self.fitter = None  # the schedule was fixed by the run that began it
@@ -417,119 +414,67 @@ class Trainer:
     def run(self, until: int | None = None) -> Path:
         """Train to the end of the schedule, the time budget or `stop_after` (or, with `until`, to that many
         images: a part of the schedule); Ctrl-C saves and re-raises."""
-        from tqdm import tqdm
-
-        c = self.config
-        started = self.created
-        before = self.train_seconds
-        last_save = self.clock()
         self.runs.append({"started": _now(), "device": describe_device(self.device), "processes": self.dist.world,
                           "images_at_start": self.images_seen, "images": 0, "seconds": 0.0})  # fmt: skip
-        log = open(self.run_dir / "log.jsonl", "a") if self.dist.main else None
-        bar = tqdm(total=self.schedule_images, initial=self.images_seen, unit="img", unit_scale=True,
-                   disable=self.quiet or not self.dist.main, dynamic_ncols=True)  # fmt: skip
-        window = (self.images_seen, self.clock())
-        timed: tuple[int, float] | None = None  # (images, time) after the first step, for the estimate
-        estimated = False
+        report = Report(self)
         try:
             if self.d_warmup:
                 self.warm_up_discriminators()
-            previous = self.clock()
+            last_save = previous = self.clock()
             while not self.complete and (until is None or self.images_seen < until):
                 lr = self.set_lr()
-                try:
-                    losses = self.train_step()
-                except torch.OutOfMemoryError:
-                    raise VidganError(
-                        f"GPU out of memory at batch size {c.batch_size}, crop {c.crop_size}: lower --batch-size "
-                        f"(or --crop-size, --ngf)"
-                    ) from None
+                losses = self._step()
                 now = self.clock()
-                step_seconds, previous = now - previous, now
-                self.train_seconds = before + (now - started)
-                self._note_run(now - started)
-                if self.fitter is not None:
-                    self.schedule_images = self.fitter.update(self.images_seen, now - started)
-                    bar.total = self.schedule_images
-                bar.update(self.images_per_step)
-                if timed is None:
-                    timed = (self.images_seen, now)
-                elif (
-                    not estimated
-                    and not bar.disable
-                    and (
-                        self.images_seen - timed[0] >= ESTIMATE_AFTER * self.images_per_step
-                        or now - timed[1] >= ESTIMATE_WITHIN
-                    )
-                ):
-                    self._estimate((self.images_seen - timed[0]) / (now - timed[1]), now - started, bar)
-                    estimated = True
-                if self._log_due() and log:
-                    values = {k: v.item() for k, v in losses.items()}
-                    speed = (self.images_seen - window[0]) / max(now - window[1], 1e-9)
-                    window = (self.images_seen, now)
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()})
-                    record = {"step": self.step, "images": self.images_seen, "schedule_images": self.schedule_images,
-                              "lr": lr, **values, "images_per_s": round(speed, 2),
-                              "seconds": round(self.train_seconds, 1)}  # fmt: skip
-                    log.write(json.dumps(record) + "\n")
-                    log.flush()
-                if self.dist.main and c.sample_every and self.step % c.sample_every == 0:
+                ending = self._account(now, now - previous)
+                previous = now
+                report.step(losses, lr, now, final=ending or self.complete)
+                if self.dist.main and self.config.sample_every and self.step % self.config.sample_every == 0:
                     self.save_samples()
-                if now - last_save >= c.save_every:
+                if now - last_save >= self.config.save_every:
                     self.save()
                     last_save = now
-                # A budget is kept, not overrun by a step: stop where one more step would cross it.
-                if self.fitter is not None and self.fitter.out_of_time(now - started + step_seconds):
-                    self.schedule_images = self.images_seen  # the schedule as it ran
+                if ending:
                     break
-                if self.stop_after is not None and now - started + step_seconds >= self.stop_after:
-                    break
-            if not estimated and not bar.disable and self.runs[-1]["seconds"]:
-                # A run over before its speed was timed apart from the first step (a slow device, a short
-                # budget) still says what it bought, from its overall rate.
-                self._estimate(self.runs[-1]["images"] / self.runs[-1]["seconds"], self.runs[-1]["seconds"], bar)
+            report.finish()
         except KeyboardInterrupt:
             self.save()
             raise
         finally:
-            bar.close()
-            if log:
-                log.close()
+            report.close()
         self.save()
-        if self.dist.main and c.sample_every:
+        if self.dist.main and self.config.sample_every:
             self.save_samples()
         return self.run_dir
 
-    def _note_run(self, seconds: float) -> None:
+    def _step(self) -> dict[str, torch.Tensor]:
+        try:
+            return self.train_step()
+        except torch.OutOfMemoryError:
+            c = self.config
+            raise VidganError(f"GPU out of memory at batch size {c.batch_size}, crop {c.crop_size}: lower "
+                              f"--batch-size (or --crop-size, --ngf)") from None  # fmt: skip
+
+    def _account(self, now: float, step_seconds: float) -> bool:
+        """The clock's bookkeeping after a step: the run's seconds, a budget's fitted schedule. Returns
+        whether this run ends here: a budget or `stop_after` is kept, not overrun by a step, so it stops
+        where one more step would cross it (a budget's schedule then is what ran)."""
+        elapsed = now - self.created
+        self.train_seconds = self.seconds_before + elapsed
         run = self.runs[-1]
-        run.update(images=self.images_seen - run["images_at_start"], seconds=round(seconds, 1), ended=_now())
-        run["images_per_s"] = round(run["images"] / seconds, 2) if seconds else None
+        run.update(images=self.images_seen - run["images_at_start"], seconds=round(elapsed, 1), ended=_now())
+        run["images_per_s"] = round(run["images"] / elapsed, 2) if elapsed else None
+        if self.fitter is not None:
+            self.schedule_images = self.fitter.update(self.images_seen, elapsed)
+            if self.fitter.out_of_time(elapsed + step_seconds):
+                self.schedule_images = self.images_seen
+                return True
+        return self.stop_after is not None and elapsed + step_seconds >= self.stop_after
 
     def _log_due(self) -> bool:
         """Every `log_every` steps, at the end, and at steps 1, 2, 4, 8, ... before the first, so a short
         run has a curve too."""
         s = self.step
         return s % self.config.log_every == 0 or self.complete or (s < self.config.log_every and s & (s - 1) == 0)
-
-    def _estimate(self, rate: float, elapsed: float, bar) -> None:
-        """Say, once the speed is known, what this run will buy against the schedule's aim."""
-        aim = self.aim_images()
-        limits = [t for t in (self.config.time_budget, self.stop_after) if t]
-        left = max(0.0, min(limits) - elapsed) if limits else None
-        if left is None:
-            rest = (self.schedule_images - self.images_seen) / rate
-            bar.write(f"note: {self.device.type} trains about {rate:.2g} images/s: the schedule's "
-                      f"{self.schedule_images:,} images take about {_duration(rest)} here")  # fmt: skip
-            return
-        reach = min(aim, self.images_seen + int(rate * left))
-        bar.write(f"note: {self.device.type} trains about {rate:.2g} images/s: this run will reach about "
-                  f"{reach:,} images, {100 * reach / aim:.2g}% of the {aim:,} the schedule aims at")  # fmt: skip
-        if reach < UNDERTRAINED * aim:
-            bar.write(
-                "warning: far below the schedule; the models will be marked undertrained (a GPU trains "
-                "100-1000x faster; `--resume` or `--continue` carries a schedule on across runs)"
-            )
 
     def close(self) -> None:
         """Leave the process group of a torchrun job."""

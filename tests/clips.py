@@ -183,8 +183,8 @@ def tinted(rng: np.random.Generator, size: int = 64) -> np.ndarray:
     return np.asarray(image)
 
 
-def write_inverted_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
-    """Domain A: tinted images; domain B: colour negatives of *other* tinted images (unpaired)."""
+def write_pair(folder: Path, make_a, make_b, count: int = 32) -> tuple[Path, Path]:
+    """Two unpaired domains, folder/A and folder/B, of `count` PNGs each from make_a(rng) and make_b(rng)."""
     from PIL import Image
 
     rng = np.random.default_rng(0)
@@ -192,9 +192,14 @@ def write_inverted_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
     a.mkdir(parents=True)
     b.mkdir()
     for i in range(count):
-        Image.fromarray(tinted(rng)).save(a / f"{i:02d}.png")
-        Image.fromarray(255 - tinted(rng)).save(b / f"{i:02d}.png")
+        Image.fromarray(make_a(rng)).save(a / f"{i:02d}.png")
+        Image.fromarray(make_b(rng)).save(b / f"{i:02d}.png")
     return a, b
+
+
+def write_inverted_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
+    """Domain A: tinted images; domain B: colour negatives of *other* tinted images (unpaired)."""
+    return write_pair(folder, tinted, lambda rng: 255 - tinted(rng), count)
 
 
 def inverter_config(a: Path, b: Path, runs: Path, **overrides):
@@ -256,13 +261,5 @@ def square_scene(
 
 def write_square_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
     """Domain A: red squares on textured grey; domain B: blue squares on other textured grey (unpaired)."""
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    a, b = folder / "A", folder / "B"
-    a.mkdir(parents=True)
-    b.mkdir()
-    for i in range(count):
-        Image.fromarray(square_scene(rng, (220, 30, 30))[0]).save(a / f"{i:02d}.png")
-        Image.fromarray(square_scene(rng, (30, 30, 220))[0]).save(b / f"{i:02d}.png")
-    return a, b
+    return write_pair(folder, lambda rng: square_scene(rng, (220, 30, 30))[0],
+                      lambda rng: square_scene(rng, (30, 30, 220))[0], count)  # fmt: skip

@@ -34,7 +34,7 @@ def test_default_output_name_and_summary(tmp_path, tiny_model, monkeypatch):
     assert result.exit_code == 0, result.output
     out = tmp_path / "horse_tiny.mp4"
     assert out.is_file() and len(read_video(out)[0]) == 5
-    assert f"wrote {out} (5 frames in " in result.output.strip().splitlines()[-1]
+    assert "wrote horse_tiny.mp4 (5 frames in " in result.output.strip().splitlines()[-1]  # named as a user would
 
 
 def test_folder_resumes_skips_and_survives_a_broken_clip(tmp_path, tiny_model):
@@ -49,6 +49,7 @@ def test_folder_resumes_skips_and_survives_a_broken_clip(tmp_path, tiny_model):
     assert result.exit_code == 1
     assert "3 translated, 0 skipped, 1 failed" in result.output
     assert "broken.mp4" in result.output and "failed" in result.output
+    assert "sub/b.mkv" in result.output  # named within the folder
     # each output named as a single file's would be: NAME_MODEL.EXT
     assert (out / "a_tiny.mp4").is_file() and (out / "sub" / "b_tiny.mkv").is_file()
     assert (out / "still_tiny.png").is_file() and not (out / "broken_tiny.mp4").exists()

@@ -164,7 +164,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
 
 def test_a_complete_schedule_is_not_started_again_and_says_how_to_begin_the_next(tmp_path):
     cpu_run(tmp_path, "start", INIT=begin(tmp_path, TINY.replace("images = 100000", "images = 4")))
-    wait_until(lambda: "not running" in cpu_run(tmp_path, "status"), "the 4-image schedule to end")
+    wait_until(lambda: not running(tmp_path), "the 4-image schedule to end")
     cpu_run(tmp_path, "stop")
     assert json.loads((tmp_path / "state" / "progress.json").read_text())["images_seen"] == 4
     again = cpu_run(tmp_path, "start", rc=1)

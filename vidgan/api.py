@@ -9,7 +9,7 @@ from torch import nn
 from vidgan.checkpoints import LoadedModel
 from vidgan.cluster import LONG_CLIPS, RayOptions, translate_on_ray
 from vidgan.errors import VidganError
-from vidgan.models import load_model
+from vidgan.models import faster_alternative, load_model
 from vidgan.pipeline.jobs import make_translator
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_job, run_plan
@@ -53,7 +53,10 @@ def translate(
         if not plan.folder and results[0].error:
             raise VidganError(results[0].error)
     else:
-        results = run_plan(plan, make_translator(loaded.generator, options), options, listener)
+        translator = make_translator(loaded.generator, options)
+        if translator.device.type == "cpu":
+            translator.advice = faster_alternative(loaded.name)
+        results = run_plan(plan, translator, options, listener)
     for result in results:
         result.notices[:0] = loaded.notices
     return results

@@ -248,13 +248,6 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
         raise click.BadParameter("must be more than 0", param_hint="--duration")
     if options.segment == 0:
         raise click.BadParameter("must be more than 0", param_hint="--segment")
-    if not quiet and ray_address is None:
-        from vidgan.models import faster_alternative
-        from vidgan.runtime import pick_device
-
-        hint = faster_alternative(model) if pick_device(device).type == "cpu" else None
-        if hint:
-            click.echo(f"note: {hint}", err=True)
     ray = None
     if ray_address is not None:
         from vidgan.cluster import RayOptions
@@ -264,7 +257,7 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
     if input_path.is_dir():  # notices were written as each file finished
         failed = [r for r in results if r.error or r.partial]
         if failed or not quiet:  # quiet: errors only
-            _print_table(results, err=quiet)
+            _print_table(results, input_path, err=quiet)
         if failed:
             raise click.ClickException(f"{len(failed)} of {len(results)} files failed or are partial")
         return
@@ -282,13 +275,13 @@ def _status(r) -> str:
     return "skipped (exists)" if r.skipped else "failed" if r.error else "partial" if r.partial else "ok"
 
 
-def _print_table(results, err: bool = False) -> None:
-    """One row per file, cut to the terminal's width; the reasons for failures below the table, in full
-    (`err`: all of it to stderr)."""
+def _print_table(results, folder: Path, err: bool = False) -> None:
+    """One row per file (named within `folder`: sub/b.mp4), cut to the terminal's width; the reasons for
+    failures below the table, in full (`err`: all of it to stderr)."""
     echo = functools.partial(click.echo, err=err)
     rows = [("file", "status", "frames", "frames/s")]
-    rows += [(str(r.src.name), _status(r), str(r.frames) if r.frames else "", f"{r.fps:.1f}" if r.frames else "")
-             for r in results]  # fmt: skip
+    rows += [(str(r.src.relative_to(folder)), _status(r), f"{r.frames}" if r.frames else "",
+              f"{r.fps:.1f}" if r.frames else "") for r in results]  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     room = shutil.get_terminal_size().columns - sum(widths[1:]) - 6  # what the file column may take
     widths[0] = max(8, min(widths[0], room))

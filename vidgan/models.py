@@ -95,7 +95,7 @@ def undertrained_note(card: dict) -> str | None:
 
 def faster_alternative(spec: str) -> str | None:
     """Where a shipped model was distilled from `spec` and its card records how much faster it translates on a
-    CPU: a line saying so (for `vidgan translate` on a CPU to print up front)."""
+    CPU: how to use it, and how much faster (for the note on a long translation's estimate)."""
     for card_path in sorted(shipped_dir().glob("*.json")):
         card = json.loads(card_path.read_text())
         speed = card.get("speed", {})
@@ -105,8 +105,8 @@ def faster_alternative(spec: str) -> str | None:
             else:
                 times = (f"{speed['translate_speedup_fp32']:.1f}x ({speed['translate_speedup_fp32_onnxruntime']:.1f}x "
                          f"with --backend onnxruntime)")  # fmt: skip
-            return (f"{card_path.stem} is {spec} distilled into a generator 14x cheaper: {times} as fast end to end "
-                    f"on a CPU like this one; --model {card_path.stem}")  # fmt: skip
+            return (f"--model {card_path.stem} ({spec} distilled into a generator 14x cheaper: {times} as fast end "
+                    f"to end on a CPU like this one)")  # fmt: skip
     return None
 
 

@@ -69,8 +69,9 @@ def output_name(src: Path, model_name: str) -> str:
 
 
 def default_output(src: Path, model_name: str) -> Path:
-    """`clip.mp4` -> `clip_MODEL.mp4` in the current folder."""
-    return Path.cwd() / output_name(src, model_name)
+    """`clip.mp4` -> `clip_MODEL.mp4` in the current folder, as a relative path: messages name it as the user
+    would (`wrote clip_MODEL.mp4`)."""
+    return Path(output_name(src, model_name))
 
 
 def folder_jobs(src_dir: Path, out_dir: Path, recursive: bool, model: str = "") -> list[tuple[Path, Path]]:

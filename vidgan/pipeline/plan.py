@@ -161,7 +161,8 @@ def plan_job(src: str | Path, dst: str | Path | None, model: str, options: Trans
     if not src.exists():
         raise VidganError(f"input not found: {src}")
     if not src.is_dir():
-        dst = Path(dst) if dst else default_output(src, model)
+        # The default output is named as a user would name it; a cluster's workers may run in another folder.
+        dst = Path(dst) if dst else default_output(src, model).absolute() if long_clips else default_output(src, model)
         return Plan([_plan_file(src, dst, options, model, False, long_clips)], model)
     out_dir = Path(dst) if dst else src.with_name(f"{src.name}_{model}")
     return plan_files(checked_folder_jobs(src, out_dir, recursive, model), out_dir, model, options, long_clips)

@@ -22,8 +22,10 @@ class Progress:
     def __init__(self, total: int | None, desc: str, quiet: bool, position: int = 0, unit: str = "frame",
                  listener: Listener | None = None) -> None:  # fmt: skip
         self.total, self.unit, self.listener = total, unit, listener
+        # Files take seconds to minutes each, or none when a rerun skips them: no rate for a bar of files.
+        plain = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} files [{elapsed}]" if unit == "file" else None
         self.bar = tqdm(total=total, desc=desc, unit=unit, disable=quiet, position=position, leave=position == 0,
-                        dynamic_ncols=True)  # fmt: skip
+                        dynamic_ncols=True, bar_format=plain)  # fmt: skip
 
     def update(self, n: int = 1) -> None:
         self.bar.update(n)
@@ -34,14 +36,16 @@ class Progress:
         if not self.bar.disable:
             self.bar.write(f"note: {text}")
 
-    def estimate(self, per_frame: float, device: str) -> None:
-        """Say up front when a run will take long (measured on the first batch, warm-up included)."""
+    def estimate(self, per_frame: float, device: str, advice: str | None = None) -> None:
+        """Say up front when a run will take long (measured on the first batch, warm-up included), and what
+        would be faster (`advice`: another model, first)."""
         seconds = (self.total or 0) * per_frame
         if seconds > LONG_RUN:
             took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-            self.note(f"this will take about {took} on {device} "
-                      f"({self.total} frames x {per_frame:.2f} s/frame); a GPU, a smaller --size, or a part "
-                      f"(--start/--duration) is faster")  # fmt: skip
+            faster = ", ".join([*([advice] if advice else []), "a GPU", "a smaller --size",
+                                "a part (--start/--duration)"])  # fmt: skip
+            self.note(f"this will take about {took} on {device} ({self.total} frames x {per_frame:.2f} s/frame); "
+                      f"faster: {faster}")  # fmt: skip
 
     def close(self) -> None:
         self.bar.close()

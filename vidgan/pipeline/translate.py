@@ -58,6 +58,7 @@ class FrameTranslator:
         self.static_batch = batch_size if compile else None
         self.max_batch: int | None = None  # lowered after an out-of-memory error
         self.notices: list[str] = []
+        self.advice: str | None = None  # a faster way (another model), for the note on a long run's estimate
         self._shapes: set[tuple[int, ...]] = set()
 
     def _upload(self, frames: Sequence[np.ndarray]) -> torch.Tensor:
@@ -166,7 +167,8 @@ class Translate:
             self._timed = True
             if self.translator.cuda:
                 torch.cuda.synchronize(self.translator.device)
-            self.progress.estimate((time.perf_counter() - started) / len(batch), self.translator.device.type)
+            self.progress.estimate((time.perf_counter() - started) / len(batch), self.translator.device.type,
+                                   self.translator.advice)  # fmt: skip
         for record, output in zip(batch, outputs):
             record.output = output
         return batch

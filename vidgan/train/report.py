@@ -6,15 +6,39 @@ give."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
 import torch
 from tqdm import tqdm
 
+from vidgan.train.config import TrainConfig
 from vidgan.train.export import UNDERTRAINED
 
-if TYPE_CHECKING:
-    from vidgan.train.loop import Trainer
+
+class Run(Protocol):
+    """What a report reads of the trainer (loop.py's Trainer)."""
+
+    config: TrainConfig
+    run_dir: Path
+    quiet: bool
+    device: torch.device
+    clock: Callable[[], float]
+    created: float
+    stop_after: float | None
+    step: int
+    images_seen: int
+    images_per_step: int
+    schedule_images: int | None
+    train_seconds: float
+    runs: list[dict]
+
+    @property
+    def dist(self): ...
+
+    def _log_due(self) -> bool: ...
+
 
 ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front ...
 ESTIMATE_WITHIN = 20.0  # ... or fewer, once this many seconds have been timed (a slow CPU step takes seconds)
@@ -36,7 +60,7 @@ class Report:
     instead (its schedule is refined while the speed is measured, and a bar whose total moved would say
     four things for one run)."""
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: Run) -> None:
         self.trainer = trainer
         quiet = trainer.quiet or not trainer.dist.main
         budget = trainer.config.time_budget

@@ -86,3 +86,50 @@ def slow_frames(monkeypatch):
         return run(self, frames, crop)
 
     monkeypatch.setattr(FrameTranslator, "run", slow)
+
+
+class Gate:
+    """Holds every generator call until the test lets it through: `allow(n)` lets n more pass, `open()` all.
+    `passed` counts those let through, `waiting` those held now: a test of a running job knows where it
+    stands by counting, not by how fast the machine translates."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.condition = threading.Condition()
+        self.permits, self.opened, self.passed, self.waiting = 0, False, 0, 0
+
+    def allow(self, n: int) -> None:
+        with self.condition:
+            self.permits += n
+            self.condition.notify_all()
+
+    def open(self) -> None:
+        with self.condition:
+            self.opened = True
+            self.condition.notify_all()
+
+    def wait(self) -> None:
+        with self.condition:
+            self.waiting += 1
+            self.condition.wait_for(lambda: self.opened or self.permits > 0)
+            self.waiting -= 1
+            if not self.opened:
+                self.permits -= 1
+            self.passed += 1
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """Every generator call in this process (servers under test run here) waits at a Gate."""
+    from vidgan.pipeline.translate import FrameTranslator
+
+    held, run = Gate(), FrameTranslator.run
+
+    def gated(self, frames, crop=None):
+        held.wait()
+        return run(self, frames, crop)
+
+    monkeypatch.setattr(FrameTranslator, "run", gated)
+    yield held
+    held.open()  # whatever the test did, nothing stays held

@@ -19,7 +19,7 @@ if CHROMIUM is None:
 
 from web import Server  # noqa: E402
 
-from vidgan.web.jobs import Settings  # noqa: E402
+from vidgan.web.queue import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "horse.mp4"
@@ -82,3 +82,50 @@ def test_a_bad_upload_says_why(browser_page, tmp_path):
     page.wait_for_function("document.getElementById('error').textContent.length > 0")
     assert "not a video or an image" in page.inner_text("#error")
     assert page.is_disabled("#go")
+
+
+def test_the_page_says_only_what_is_true_now(browser_page, tmp_path, model, monkeypatch):
+    """After a finished job a new upload clears its status and bar; after a cancel and a bad upload only the
+    upload's error is shown; after a failed job Translate works again on the same file; the download is
+    named after the input."""
+    from vidgan.errors import VidganError
+    from vidgan.pipeline.translate import FrameTranslator
+
+    page, _ = browser_page
+    page.wait_for_selector(f"#model option[value='{model}']", state="attached")
+    page.select_option("#model", model)
+    page.set_input_files("#file", str(SAMPLE))
+    page.wait_for_function("!document.getElementById('go').disabled")
+    page.click("#go")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
+                           timeout=HANG_GUARD * 1000)  # fmt: skip
+    assert page.get_attribute("#download", "download") == "horse_tiny.mp4"
+    page.set_input_files("#file", str(SAMPLE))
+    page.wait_for_function("!document.getElementById('go').disabled")
+    assert page.inner_text("#status") == "" and page.is_hidden("#bar") and page.is_hidden("#result")
+
+    page.click("#go")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('translating')",
+                           timeout=HANG_GUARD * 1000)  # fmt: skip
+    page.click("#cancel")
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video\n" * 50)
+    page.set_input_files("#file", str(bad))
+    page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    assert page.inner_text("#status") == ""  # the cancel's line went with the new upload
+
+    run = FrameTranslator.run
+
+    def fails(self, frames, crop=None):
+        raise VidganError("the input broke off")
+
+    monkeypatch.setattr(FrameTranslator, "run", fails)
+    page.set_input_files("#file", str(SAMPLE))
+    page.wait_for_function("!document.getElementById('go').disabled")
+    page.click("#go")
+    page.wait_for_function("document.getElementById('status').textContent === 'failed'", timeout=HANG_GUARD * 1000)
+    assert "broke off" in page.inner_text("#error") and page.is_enabled("#go")
+    monkeypatch.setattr(FrameTranslator, "run", run)
+    page.click("#go")  # the same file again, without a new upload
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
+                           timeout=HANG_GUARD * 1000)  # fmt: skip

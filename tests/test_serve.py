@@ -16,8 +16,8 @@ httpx = pytest.importorskip("httpx")
 from web import Server  # noqa: E402
 
 from vidgan.cli import main  # noqa: E402
-from vidgan.web.app import check_binding  # noqa: E402
-from vidgan.web.jobs import Settings  # noqa: E402
+from vidgan.web.queue import Settings  # noqa: E402
+from vidgan.web.security import check_binding, load_credentials  # noqa: E402
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_a_failed_job_does_not_block_the_next(server, tmp_path, model, monkeypat
 
 
 def test_authentication_and_shutdown(tmp_path, model):
-    server = Server(Settings(root=tmp_path / "root"), auth="me:secret")
+    server = Server(Settings(root=tmp_path / "root"), users={"me": "secret"})
     clip = make_clip(tmp_path / "clip.mp4", 32, 32, frames=3)
     try:
         assert httpx.get(f"{server.url}/api/models").status_code == 401
@@ -163,11 +163,11 @@ def test_authentication_and_shutdown(tmp_path, model):
     assert not any((tmp_path / "root").iterdir())  # shutdown deletes every file
 
 
-def test_a_wider_binding_needs_auth():
+def test_a_wider_binding_needs_credentials():
     check_binding("127.0.0.1", None)
     check_binding("::1", None)
-    check_binding("0.0.0.0", "me:secret")
-    with pytest.raises(Exception, match="--auth"):
+    check_binding("0.0.0.0", {"me": "secret"})
+    with pytest.raises(Exception, match="credentials"):
         check_binding("0.0.0.0", None)
     with pytest.raises(Exception, match="USER:PASSWORD"):
-        check_binding("0.0.0.0", "token")
+        load_credentials("token")

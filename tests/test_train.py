@@ -21,13 +21,14 @@ from vidgan import VidganError
 from vidgan.checkpoints import load_generator_file
 from vidgan.cli import main
 from vidgan.models import find_model, load_model
-from vidgan.train.config import TrainConfig, load_recipe, parse_duration
+from vidgan.train.config import TrainConfig, load_recipe
 from vidgan.train.data import PairSampler, load_domain
 from vidgan.train.export import export_run, int8_fidelity
 from vidgan.train.loop import open_run
 from vidgan.train.losses import gan_loss
 from vidgan.train.pool import ImagePool
 from vidgan.train.schedule import BudgetFitter, lr_factor
+from vidgan.units import parse_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +88,7 @@ def test_time_budget_fits_the_whole_schedule():
         assert not fitter.out_of_time(t)
     assert 94.0 <= t <= 95.1  # ends at the budget less the reserve
     assert factors[-1] == 0.0 and factors[len(factors) // 2 - 5] == 1.0  # decayed fully, from the middle
-    assert parse_duration("9m") == 540 and parse_duration("1h30m") == 5400 and parse_duration("90") == 90
+    assert parse_seconds("9m") == 540 and parse_seconds("1h30m") == 5400 and parse_seconds("90") == 90
 
 
 class StepClock:

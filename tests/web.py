@@ -9,7 +9,7 @@ import uvicorn
 from waiting import wait_until
 
 from vidgan.web.app import create_app
-from vidgan.web.jobs import Settings
+from vidgan.web.queue import Settings
 
 
 def free_port() -> int:
@@ -21,8 +21,8 @@ def free_port() -> int:
 class Server:
     """`stop()` runs the app's shutdown (jobs cancelled, files deleted), as Ctrl-C does."""
 
-    def __init__(self, settings: Settings, auth: str | None = None) -> None:
-        self.app = create_app(settings, auth)
+    def __init__(self, settings: Settings, users: dict[str, str] | None = None) -> None:
+        self.app = create_app(settings, users)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")

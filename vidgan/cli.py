@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 
 from vidgan.errors import VidganError
-from vidgan.pipeline.options import parse_time, parse_working_size
+from vidgan.pipeline.options import parse_working_size
 from vidgan.runtime import DEVICES, PRECISIONS
 from vidgan.temporal import DEFAULT_STRENGTH, MODES, SmoothingConfig
+from vidgan.units import parse_bytes, parse_seconds
 from vidgan.upsample import DEFAULT_METHOD, METHODS
 from vidgan.video.formats import ENCODERS, EncodeSettings
 
@@ -55,7 +56,7 @@ def _parse_size(ctx, param, value: str) -> int | None:
 
 def _parse_time(ctx, param, value: str | None) -> float | None:
     try:
-        return parse_time(value)
+        return parse_seconds(value) if value is not None else None
     except VidganError as e:
         raise click.BadParameter(str(e)) from None
 
@@ -440,14 +441,14 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     reach; a CPU trains the paper's networks 100-1000x slower than a GPU. At the end (and `vidgan export`)
     the generators go to the user folder, so `vidgan translate --model NAME` uses them.
     """
-    from vidgan.train.config import TrainConfig, load_recipe, parse_duration
+    from vidgan.train.config import TrainConfig, load_recipe
     from vidgan.train.loop import CLOCKS, open_run
 
     _stoppable()
     values = load_recipe(recipe) if recipe else {}
     given = {k: v for k, v in settings.items() if v is not None}
     if "time_budget" in given:
-        given["time_budget"] = parse_duration(given["time_budget"])
+        given["time_budget"] = parse_seconds(given["time_budget"])
     if any(k in given for k in ("epochs", "iterations", "images", "time_budget")):
         # a schedule given here replaces the recipe's
         values.update(epochs=None, iterations=None, images=None, time_budget=None)
@@ -457,7 +458,7 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     if continue_from is not None and (recipe or set(given) - _CONTINUE_OVERRIDES):
         allowed = ", ".join(sorted("--" + k.replace("_", "-") for k in _CONTINUE_OVERRIDES))
         raise click.UsageError(f"--continue keeps the state's recipe; of the settings it takes only {allowed}")
-    seconds = parse_duration(stop_after) if stop_after else None
+    seconds = parse_seconds(stop_after) if stop_after else None
     config = None if resume or continue_from else TrainConfig.from_dict(values)
     trainer = open_run(config, resume, init_from, quiet, seconds, continue_from, given if continue_from else None,
                        CLOCKS[clock])  # fmt: skip
@@ -553,12 +554,12 @@ def distill(teacher: str, resume: Path | None, stop_after: str | None, save_comp
     card names its teacher. The run is a training run like `vidgan train`'s: the schedule in images, resumable,
     exported at the end to the user folder (NAME, and the inverse under the reverse name).
     """
-    from vidgan.train.config import DISTILL_DEFAULTS, TrainConfig, parse_duration
+    from vidgan.train.config import DISTILL_DEFAULTS, TrainConfig
     from vidgan.train.loop import open_run
 
     _stoppable()
     given = {k: v for k, v in settings.items() if v is not None}
-    seconds = parse_duration(stop_after) if stop_after else None
+    seconds = parse_seconds(stop_after) if stop_after else None
     if resume is not None:
         if given or teacher:
             raise click.UsageError("--resume continues a run with its own teacher and settings: give no others")
@@ -569,7 +570,7 @@ def distill(teacher: str, resume: Path | None, stop_after: str | None, save_comp
                 "give the teacher, its domain and the student's name: TEACHER --a FOLDER --name NAME"
             )
         if "time_budget" in given:
-            given["time_budget"] = parse_duration(given["time_budget"])
+            given["time_budget"] = parse_seconds(given["time_budget"])
         values = dict(DISTILL_DEFAULTS)
         if any(k in given for k in ("epochs", "iterations", "images", "time_budget")):
             values.update(epochs=None, iterations=None, images=None, time_budget=None)
@@ -628,10 +629,10 @@ def export(source: str, output: Path | None, fmt: str, precision: str, max_shard
       vidgan export horse2zebra-fast --format onnx -o h2z.onnx
       vidgan export official:horse2zebra -o h2z.safetensors --precision int8
     """
-    from vidgan.train.export import export_model, export_run, load_run_state, parse_size
+    from vidgan.train.export import export_model, export_run, load_run_state
     from vidgan.train.state import write_compact
 
-    shard = parse_size(max_shard_size) if max_shard_size else None
+    shard = parse_bytes(max_shard_size) if max_shard_size else None
     run = Path(source).is_dir() and (Path(source) / "state.pt").is_file()
     if compact:
         if not run:
@@ -836,39 +837,67 @@ def plot_losses(run_dir: Path, output: Path | None) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another than this "
-              "machine's own needs --auth.")  # fmt: skip
+              "machine's own needs credentials.")  # fmt: skip
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)
-@click.option("--auth", metavar="USER:PASSWORD", help="HTTP Basic authentication for the page and the API.")
+@click.option("--auth-file", type=_FILE, help="USER:PASSWORD lines: HTTP Basic for the page and the API (each user "
+              "sees only their own jobs and has their own limit).")  # fmt: skip
+@click.option("--auth", metavar="USER:PASSWORD", help="One user, on the command line (where `ps` shows it): "
+              "prefer --auth-file or VIDGAN_AUTH=USER:PASSWORD.")  # fmt: skip
+@click.option("--allowed-host", "hosts", multiple=True, help="A name clients reach the server by (the Host header "
+              "it answers); default: its loopback names, or any when it listens on all addresses.")  # fmt: skip
 @click.option("--max-upload", default="2GB", show_default=True, help="The largest upload taken (larger: 413).")
-@click.option("--max-duration", default="10m", show_default=True,
-              help="The most video one job may translate (start/duration choose a part of a longer clip).")  # fmt: skip
+@click.option(
+    "--max-duration",
+    default="10m",
+    show_default=True,
+    help="The most video one job may translate; a clip that does not say its length is stopped there.",
+)
+@click.option("--max-size", type=click.IntRange(4), default=1080, show_default=True,
+              help="The largest working size (short side, px) a job may ask for.")  # fmt: skip
+@click.option("--max-pixels", default="8.3M", show_default=True,
+              help="The largest input frame taken, in pixels (8.3M: 3840x2160).")  # fmt: skip
+@click.option("--max-uploads", type=click.IntRange(1), default=20, show_default=True,
+              help="Uploads held before they become jobs, all clients together (more: 429).")  # fmt: skip
+@click.option("--max-queued", type=click.IntRange(1), default=10, show_default=True,
+              help="Jobs waiting to run, all clients together (more: 429).")  # fmt: skip
+@click.option("--max-per-client", type=click.IntRange(1), default=4, show_default=True,
+              help="Uploads and unfinished jobs one authenticated user may hold (more: 429).")  # fmt: skip
+@click.option("--max-disk", default="20GB", show_default=True, help="What the jobs' files may take (more: 507).")
+@click.option("--upload-timeout", default="30s", show_default=True,
+              help="How long an upload may send nothing before it is dropped (408).")  # fmt: skip
 @click.option("--keep", default="1h", show_default=True, help="How long a finished job and its files are kept.")
+@click.option("--work-dir", type=_FOLDER, help="Where the jobs' private folders live (emptied at shutdown).  "
+              "[default: a new temporary folder, removed at shutdown]")  # fmt: skip
 @_device_option
 @click.option("--jobs", "workers", type=click.IntRange(1), default=None,
               help="Jobs running at once.  [default: 1, or 4 with --ray]")  # fmt: skip
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Run the jobs as Ray tasks (as translate --ray).")  # fmt: skip
 @_friendly
-def serve(host: str, port: int, auth: str | None, max_upload: str, max_duration: str, keep: str, device: str,
-          workers: int | None, ray_address: str | None) -> None:  # fmt: skip
+def serve(host: str, port: int, auth_file: Path | None, auth: str | None, hosts: tuple[str, ...], max_upload: str,
+          max_duration: str, max_size: int, max_pixels: str, max_uploads: int, max_queued: int, max_per_client: int,
+          max_disk: str, upload_timeout: str, keep: str, work_dir: Path | None, device: str, workers: int | None,
+          ray_address: str | None) -> None:  # fmt: skip
     """A web page and an HTTP service for translating clips (pip install 'vidgan[web]').
 
     \b
       vidgan serve                       # http://127.0.0.1:7860
-      vidgan serve --host 0.0.0.0 --auth me:secret
+      VIDGAN_AUTH=me:secret vidgan serve --host 0.0.0.0
     Jobs queue (one runs at a time per device); each has its own private folder, deleted with the job,
     after --keep, and at shutdown. The API: POST /api/jobs, GET/DELETE /api/jobs/ID, GET /api/jobs/ID/result
     (README, "Serve").
     """
-    from vidgan.train.config import parse_duration
-    from vidgan.train.export import parse_size
     from vidgan.web.app import serve as run
-    from vidgan.web.jobs import Settings
+    from vidgan.web.queue import Settings
+    from vidgan.web.security import load_credentials
 
-    settings = Settings(max_upload=parse_size(max_upload), max_duration=parse_duration(max_duration),
-                        keep=parse_duration(keep), device=device, workers=workers or (4 if ray_address else 1),
-                        ray=ray_address)  # fmt: skip
-    run(settings, host, port, auth, log=lambda m: click.echo(m, err=True))
+    users = load_credentials(auth, auth_file)
+    settings = Settings(root=work_dir, max_upload=parse_bytes(max_upload), max_duration=parse_seconds(max_duration),
+                        max_size=max_size, max_pixels=int(parse_bytes(max_pixels)), max_uploads=max_uploads,
+                        max_queued=max_queued, max_per_client=max_per_client, max_disk=parse_bytes(max_disk),
+                        upload_timeout=parse_seconds(upload_timeout), keep=parse_seconds(keep), device=device,
+                        workers=workers or (4 if ray_address else 1), ray=ray_address)  # fmt: skip
+    run(settings, host, port, users, hosts, log=lambda m: click.echo(m, err=True))
 
 
 @main.command("bench-train")

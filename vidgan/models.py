@@ -25,6 +25,9 @@ UNSHIPPED = {"zebra2horse": "pipelines/horse2zebra.toml"}
 SUFFIXES = (".safetensors", INDEX)
 
 
+DEFAULT_MODEL = "horse2zebra"  # what `--model` is when nobody says: the CLI, the API, the server, the benchmarks
+
+
 def shipped_dir() -> Path:
     """The folder of shipped checkpoints, wherever the package was installed."""
     return Path(str(resources.files("vidgan.shipped")))
@@ -139,7 +142,7 @@ def list_models() -> list[tuple[str, str, str]]:
                 key = "translate_speedup_bf16" if cpu_has_fast_bf16() else "translate_speedup_fp32"
                 notes.append(f"{card['speed'][key]:.1f}x as fast as {card['speed']['relative_to']} on this CPU")
             notes.append(undertrained_note(card) or "")
-            description = card.get("description", str(path))
+            description = card.get("description", name)
             notes = "; ".join(n for n in notes if n)
             rows.append((name, where, f"[{notes}] {description}" if notes else description))
     paper = cost(GeneratorConfig().to_dict())  # the authors' generators are all the paper's ResNet

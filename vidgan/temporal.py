@@ -291,7 +291,7 @@ class _Torch:
         return image.round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0)
 
 
-BACKENDS = {"opencv": _OpenCV, "torch": _Torch}
+SMOOTHING_OPS = {"opencv": _OpenCV, "torch": _Torch}  # where the arithmetic runs
 
 
 class Smoother:
@@ -305,7 +305,7 @@ class Smoother:
     def __init__(self, config: SmoothingConfig, backend: str = "opencv") -> None:
         config.validate()
         self.config = config
-        self._ops = BACKENDS[backend]()
+        self._ops = SMOOTHING_OPS[backend]()
         self._prev_out = None  # the last smoothed output, in the backend's form
         self._held: tuple | None = None  # flow: (output, its reduced copy, link to its predecessor)
 

@@ -80,10 +80,14 @@ class Target:
 
 
 def probe_input(src: Path, options: TranslateOptions) -> VideoInfo:
-    """The input described, refused up front where its container says it is cut short."""
+    """The input described, refused up front where its container says it is cut short, or where the part
+    asked for starts after its end."""
     info = probe(src)
     if info.truncated and not options.keep_partial:
         raise VidganError(f"{info.truncated} (--keep-partial translates the frames that are there)")
+    if options.start is not None and info.duration is not None and options.start >= info.duration:
+        raise VidganError(f"{src}: start {options.start:g} s is at or past the end of the clip (it is "
+                          f"{info.duration:.1f} s long)")  # fmt: skip
     return info
 
 

@@ -87,9 +87,6 @@ def folder_jobs(src_dir: Path, out_dir: Path, recursive: bool, model: str = "") 
     return jobs
 
 
-BACKENDS = ("torch", "onnxruntime")
-
-
 def make_translator(model: nn.Module, options: TranslateOptions) -> FrameTranslator:
     """The translator `options` ask for: the device, its precision, the backend that runs the generator."""
     device = pick_device(options.device)
@@ -104,6 +101,4 @@ def make_translator(model: nn.Module, options: TranslateOptions) -> FrameTransla
                 "--backend onnxruntime runs fp32 on the CPU: use --device cpu, and no --compile or --precision"
             )
         model = OnnxGenerator(model)
-    elif options.backend != "torch":
-        raise VidganError(f"unknown backend {options.backend!r}: {' or '.join(BACKENDS)}")
     return FrameTranslator(model, device, precision, options.compile, batch)

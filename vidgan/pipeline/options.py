@@ -3,17 +3,24 @@ and the parsers of the options' text forms they share. No PyAV here: the CLI loa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from vidgan.errors import VidganError
 from vidgan.temporal import SmoothingConfig
-from vidgan.upsample import DEFAULT_METHOD
+from vidgan.upsample import DEFAULT_METHOD, METHODS
 from vidgan.video.formats import EncodeSettings
+
+MAX_SIZE = 8192  # px: a working short side beyond any video's (a server takes less: its --max-size)
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+GENERATOR_BACKENDS = ("torch", "onnxruntime")  # what runs the generator
 
 
 @dataclass
 class TranslateOptions:
-    """Everything `vidgan translate` can be told; the CLI fills this, the Python API takes it."""
+    """Everything `vidgan translate` can be told; the CLI, the Python API and the server fill it, and it
+    checks itself when made (and when `dataclasses.replace` makes a new one): ranges, finite numbers, known
+    names. What depends on the file (a start within the clip) is checked by the plan (pipeline/plan.py)."""
 
     size: int | None = 256  # working short side in px (the models' training scale); None: native size
     output_size: str = "input"  # "input": scale the result back to the input's size; "working": keep it
@@ -33,6 +40,25 @@ class TranslateOptions:
     segment: float | None = None  # seconds per segment (cut at keyframes, joined at the end); None: one piece
     quiet: bool = False  # no progress bars or notices
 
+    def __post_init__(self) -> None:
+        if self.size is not None and not (isinstance(self.size, int) and 4 <= self.size <= MAX_SIZE):
+            raise VidganError(f"size {self.size!r} is not a working size: a number of pixels, 4 to {MAX_SIZE}")
+        for name in ("start", "duration", "segment"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise VidganError(f"{name} {value!r} is not a time: a finite number of seconds, not negative")
+        if self.duration == 0 or self.segment == 0:
+            raise VidganError(f"{'duration' if self.duration == 0 else 'segment'} must be more than 0 seconds")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise VidganError(f"batch size {self.batch_size} must be at least 1")
+        for name, allowed in (("output_size", ("input", "working")), ("upsample", METHODS),
+                              ("device", ("auto", "cpu", "cuda", "mps")), ("precision", PRECISIONS),
+                              ("backend", GENERATOR_BACKENDS)):  # fmt: skip
+            if getattr(self, name) not in allowed:
+                raise VidganError(f"{name} {getattr(self, name)!r} is not one of {', '.join(allowed)}")
+        self.encode.validate()
+        self.smooth.validate()
+
 
 def parse_working_size(text: str) -> int | None:
     """`--size`: a number of pixels (the short side), or `native` (None)."""
@@ -42,21 +68,6 @@ def parse_working_size(text: str) -> int | None:
         size = int(text)
     except ValueError:
         raise VidganError(f"{text!r} is not a size: expected a number of pixels or 'native'") from None
-    if size < 4:
-        raise VidganError(f"size {size} is too small: at least 4")
+    if not 4 <= size <= MAX_SIZE:
+        raise VidganError(f"size {size} is not a working size: 4 to {MAX_SIZE} pixels")
     return size
-
-
-def parse_time(text: str | None) -> float | None:
-    """`--start`, `--duration`: seconds as `12.5`, `12.5s`, `1:02.5` or `0:01:02.5`."""
-    if text is None:
-        return None
-    try:
-        seconds = 0.0
-        for part in text.removesuffix("s").split(":"):
-            seconds = seconds * 60 + float(part)
-    except ValueError:
-        raise VidganError(f"{text!r} is not a time: use seconds (12.5) or [h:]m:s (1:02.5)") from None
-    if seconds < 0:
-        raise VidganError(f"{text!r}: a time must not be negative")
-    return seconds

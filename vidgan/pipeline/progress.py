@@ -32,6 +32,12 @@ class Progress:
         if self.listener is not None:
             self.listener(n)
 
+    def check(self) -> None:
+        """Before each batch: a listener may stop the run here (raising `Cancelled`), so a cancel reaches the
+        pipeline within a batch, not after the frames already on their way to the encoder."""
+        if self.listener is not None:
+            self.listener(0)
+
     def note(self, text: str) -> None:
         if not self.bar.disable:
             self.bar.write(f"note: {text}")

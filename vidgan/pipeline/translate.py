@@ -161,6 +161,8 @@ class Translate:
 
     def _run(self) -> list[FrameRecord]:
         batch, self._batch = self._batch, []
+        if self.progress is not None:
+            self.progress.check()
         started = time.perf_counter()
         outputs = self.translator.run([r.source for r in batch], self.crop)
         if not self._timed:  # the first batch, timed alone (warm-up included) for the estimate up front

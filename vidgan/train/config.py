@@ -5,13 +5,13 @@ Defaults are the paper's and its official code's (Zhu et al. 2017, section 4 and
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from vidgan.errors import VidganError
 from vidgan.nets import FAMILIES, GeneratorConfig
+from vidgan.units import parse_seconds
 
 
 @dataclass
@@ -160,17 +160,6 @@ def load_recipe(path: str | Path) -> dict:
         else:
             flat[key] = value
     if "time_budget" in flat and isinstance(flat["time_budget"], str):
-        flat["time_budget"] = parse_duration(flat["time_budget"])
+        flat["time_budget"] = parse_seconds(flat["time_budget"])
     TrainConfig.from_dict(flat)  # reject unknown keys early
     return flat
-
-
-def parse_duration(text: str) -> float:
-    """'9m', '1h30m', '90s', '540' -> seconds."""
-    text = text.strip().lower()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([hms])", text)
-    if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
-        raise VidganError(f"{text!r} is not a duration: use e.g. 9m, 1h30m, 90s")
-    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)

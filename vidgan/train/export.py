@@ -160,12 +160,3 @@ def export_model(spec: str, path: str | Path, fmt: str = "safetensors", precisio
         card["int8_psnr_vs_fp16_db"] = round(fidelity, 2)
     dtype = {"fp16": torch.float16, "fp32": torch.float32, "int8": "int8"}[precision]
     return save_generator(loaded.generator, path, card, dtype, max_shard_bytes)
-
-
-def parse_size(text: str) -> int:
-    """'10MB', '500KB', '1GB', '123' -> bytes."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*", text.lower())
-    if not match:
-        raise VidganError(f"{text!r} is not a size: use e.g. 10MB")
-    unit = match.group(2).rstrip("b").rstrip("i")
-    return int(float(match.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[unit])

@@ -6,6 +6,7 @@ Plain tables and rules with no FFmpeg behind them, so the command line and the t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,12 @@ class EncodeSettings:
     codec: str | None = None  # h264, hevc, vp9 or av1; None: h264 (vp9 for .webm)
     crf: float | None = None  # constant quality, lower is better (x264, x265: fractions too); None: the default
     preset: str | None = None  # speed vs size: x264/x265 names (veryfast...), numbers for vp9 and av1
+
+    def validate(self) -> None:
+        if self.codec is not None and self.codec not in ENCODERS:
+            raise VidganError(f"unknown codec {self.codec!r}: use one of {', '.join(ENCODERS)}")
+        if self.crf is not None and not (math.isfinite(self.crf) and 0 <= self.crf <= 63):
+            raise VidganError(f"crf {self.crf!r} is outside 0-63")
 
 
 def container_format(path: Path) -> str:

@@ -1097,6 +1097,25 @@ def bench_serve(clip: Path, model: str, repeats: int) -> None:
     click.echo(markdown(rows, clip, model, describe_device(pick_device("auto"))))
 
 
+@main.command("bench-reliability")
+@click.argument("clip", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-m", "--model", default="horse2zebra-fast", show_default=True, help="The model that translates.")
+@click.option("--clients", type=click.IntRange(1), default=4, show_default=True, help="Clients at once.")
+@click.option("--jobs", type=click.IntRange(1), default=5, show_default=True, help="Jobs each client submits.")
+@_friendly
+def bench_reliability(clip: Path, model: str, clients: int, jobs: int) -> None:
+    """A bounded load on a real `vidgan serve` on 127.0.0.1 (good and bad jobs, cancels, a stalled upload),
+    then Ctrl-C: jobs done, refusals and their codes, the status route's latency, memory, files left, the
+    time to exit."""
+    from vidgan.bench.reliability import markdown, run_reliability
+
+    report = run_reliability(clip, model, clients, jobs, log=functools.partial(click.echo, err=True))
+    click.echo(markdown(report, clip, model))
+    if report["files_left"] or report["wrong_codes"]:
+        raise click.ClickException(f"{report['files_left']} files left, {len(report['wrong_codes'])} wrong codes: "
+                                   f"{'; '.join(report['wrong_codes'])}")  # fmt: skip
+
+
 @main.command("bench-ray")
 @click.argument("clips", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-m", "--model", default="horse2zebra", show_default=True, help="The model that translates.")

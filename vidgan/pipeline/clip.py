@@ -55,7 +55,9 @@ def expected_frames(info: VideoInfo, span: Span) -> int | None:
     present = info.present_frames if info.present_frames is not None else None
     if span.whole and info.frames:
         return min(info.frames, present) if present is not None else info.frames
-    length = (span.end or (info.start_time + (info.duration or 0))) - span.offset
+    clip_end = info.start_time + (info.duration or 0) if info.duration else None
+    end = min(span.end, clip_end) if span.end is not None and clip_end is not None else span.end or clip_end or 0.0
+    length = end - span.offset
     if info.rate and length > 0:
         frames = max(1, round(length * float(info.rate)))
         return min(frames, present) if present is not None else frames

@@ -314,9 +314,10 @@ class JobQueue:
         if length is not None and length > limit:
             raise VidganError(f"this would translate {length:.0f} s of video; this server takes at most {limit:.0f} s "
                               f"a job (choose a part with start and duration)")  # fmt: skip
-        notices = [] if stated is not None else [f"the clip does not say how long it is: at most the server's "
-                                                 f"{limit:g} s are translated"]  # fmt: skip
-        return dataclasses.replace(options, duration=min(options.duration or limit, limit)), notices
+        if stated is not None:  # (a clip that says less than it holds is stopped by the frames it decodes)
+            return options, []
+        notice = f"the clip does not say how long it is: at most the server's {limit:g} s are translated"
+        return dataclasses.replace(options, duration=min(options.duration or limit, limit)), [notice]
 
     def position(self, job: Job) -> int | None:
         """1 for the next job to run; None once it runs."""

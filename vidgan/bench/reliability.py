@@ -104,6 +104,9 @@ def _slow_client(port: int, stop: threading.Event) -> None:
 
 
 def run_reliability(clip: Path, model: str, clients: int = 4, jobs: int = 5, log=print) -> dict:
+    from vidgan.web.app import require_web
+
+    require_web()
     import httpx
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -245,10 +245,6 @@ def translate(input_path: Path, output: Path | None, model: str, recursive: bool
         smooth=SmoothingConfig(smooth, smooth_strength),
         start=start, duration=duration, overwrite=overwrite, keep_partial=keep_partial, segment=segment, quiet=quiet,
     )  # fmt: skip
-    if options.duration == 0:
-        raise click.BadParameter("must be more than 0", param_hint="--duration")
-    if options.segment == 0:
-        raise click.BadParameter("must be more than 0", param_hint="--segment")
     ray = None
     if ray_address is not None:
         from vidgan.cluster import RayOptions

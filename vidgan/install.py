@@ -1,7 +1,7 @@
 """`python -m vidgan.install [PIP ARGS]`: install vidgan with the PyTorch build this machine can use.
 
 On Linux, PyPI's torch is the CUDA build: a 5.7 GB environment, of no use without an NVIDIA GPU. So where
-torch is not installed yet and no NVIDIA GPU answers, PyTorch's CPU build (about 0.2 GB) is installed
+torch is not installed yet and no NVIDIA GPU answers, PyTorch's CPU build (0.75 GB installed) is installed
 first, from PyTorch's own index; where that index cannot be reached, pip's usual choice is taken, with a
 notice. Then `pip install` with the arguments given (default: `.`, this source tree). Runs from the source
 tree before vidgan is installed: the standard library only.
@@ -31,8 +31,8 @@ def needs_cpu_build() -> bool:
 def main(args: list[str]) -> int:
     pip = [sys.executable, "-m", "pip", "install"]
     if needs_cpu_build():
-        print("vidgan.install: no NVIDIA GPU here: installing PyTorch's CPU build first (about 0.2 GB, not the "
-              "5.7 GB CUDA build)", flush=True)  # fmt: skip
+        print("vidgan.install: no NVIDIA GPU here: installing PyTorch's CPU build first (0.75 GB installed, not "
+              "the 5.7 GB CUDA build)", flush=True)  # fmt: skip
         done = subprocess.run([*pip, "torch", "--index-url", CPU_INDEX, "--timeout", "15", "--retries", "1"])
         if done.returncode:
             print(f"vidgan.install: {CPU_INDEX} cannot be reached: pip's default build follows", flush=True)

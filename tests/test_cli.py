@@ -60,6 +60,26 @@ def test_folder_resumes_skips_and_survives_a_broken_clip(tmp_path, tiny_model):
     assert "0 translated, 3 skipped, 1 failed" in result.output
 
 
+def test_a_rerun_that_skips_everything_says_only_that(tmp_path, tiny_model):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    make_clip(clips / "a.mp4", 32, 32, frames=2)
+    assert invoke("translate", clips, "-m", tiny_model, "--size", "32").exit_code == 0
+    again = invoke("translate", clips, "-m", tiny_model, "--size", "32")
+    assert again.exit_code == 0 and "0 translated, 1 skipped, 0 failed" in again.output
+    assert "file/s" not in again.output and "note:" not in again.output
+
+
+def test_a_long_runs_estimate_names_the_faster_model_once(capsys):
+    from vidgan.pipeline.progress import Progress
+
+    progress = Progress(100, "clip.mp4", quiet=False)
+    progress.estimate(1.0, "cpu", "--model horse2zebra-fast (14x cheaper)")
+    progress.close()
+    said = "".join(capsys.readouterr())
+    assert said.count("--model horse2zebra-fast") == 1 and "about 100 s on cpu" in said and "a GPU" in said
+
+
 def test_folder_without_recursion_ignores_subfolders(tmp_path, tiny_model):
     clips = tmp_path / "clips"
     (clips / "sub").mkdir(parents=True)

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import torch
 
-from vidgan.judge import image_files, load_images, load_judge
+from vidgan.eval.judge import image_files, load_images, load_judge
 
 
 def lab(images: torch.Tensor) -> np.ndarray:

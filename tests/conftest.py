@@ -49,8 +49,8 @@ def trained_inverter(tmp_path_factory):
 @pytest.fixture
 def tiny_model(tmp_path) -> Path:
     """A small real ResNet generator saved in our format (random weights: for plumbing only)."""
-    from vidgan.checkpoints import save_generator
-    from vidgan.nets import GeneratorConfig, ResnetGenerator
+    from vidgan.models.checkpoints import save_generator
+    from vidgan.models.nets import GeneratorConfig, ResnetGenerator
 
     torch.manual_seed(0)
     path = tmp_path / "tiny.safetensors"
@@ -61,8 +61,8 @@ def tiny_model(tmp_path) -> Path:
 @pytest.fixture
 def model(user_folder) -> str:
     """A tiny mobile generator (random weights) saved in the user folder as `tiny`: a model by name."""
-    from vidgan.checkpoints import save_generator
-    from vidgan.nets import GeneratorConfig, build_generator, init_weights
+    from vidgan.models.checkpoints import save_generator
+    from vidgan.models.nets import GeneratorConfig, build_generator, init_weights
 
     user_folder.mkdir(exist_ok=True)
     torch.manual_seed(0)
@@ -77,7 +77,7 @@ def slow_frames(monkeypatch):
     to watch and to cancel."""
     import time
 
-    from vidgan.pipeline.translate import FrameTranslator
+    from vidgan.engine.translator import FrameTranslator
 
     run = FrameTranslator.run
 
@@ -122,7 +122,7 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch):
     """Every generator call in this process (servers under test run here) waits at a Gate."""
-    from vidgan.pipeline.translate import FrameTranslator
+    from vidgan.engine.translator import FrameTranslator
 
     held, run = Gate(), FrameTranslator.run
 

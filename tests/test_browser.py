@@ -88,8 +88,8 @@ def test_the_page_says_only_what_is_true_now(browser_page, tmp_path, model, monk
     """After a finished job a new upload clears its status and bar; after a cancel and a bad upload only the
     upload's error is shown; after a failed job Translate works again on the same file; the download is
     named after the input."""
+    from vidgan.engine.translator import FrameTranslator
     from vidgan.errors import VidganError
-    from vidgan.pipeline.translate import FrameTranslator
 
     page, _ = browser_page
     page.wait_for_selector(f"#model option[value='{model}']", state="attached")

@@ -12,9 +12,9 @@ import torch
 from click.testing import CliRunner
 
 from vidgan import GeneratorConfig, ResnetGenerator, VidganError
-from vidgan.checkpoints import load_generator_file, save_generator
 from vidgan.cli import main
-from vidgan.models import find_model, list_models, load_model
+from vidgan.models.checkpoints import load_generator_file, save_generator
+from vidgan.models.registry import find_model, list_models, load_model
 
 
 def official_state_dict(config: GeneratorConfig, seed: int = 0) -> tuple[ResnetGenerator, dict]:

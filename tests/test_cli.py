@@ -70,13 +70,14 @@ def test_a_rerun_that_skips_everything_says_only_that(tmp_path, tiny_model):
     assert "file/s" not in again.output and "note:" not in again.output
 
 
-def test_a_long_runs_estimate_names_the_faster_model_once(capsys):
+def test_a_long_runs_estimate_names_the_faster_model_once(caplog):
     from vidgan.pipeline.progress import Progress
 
+    caplog.set_level("INFO", logger="vidgan")
     progress = Progress(100, "clip.mp4", quiet=False)
     progress.estimate(1.0, "cpu", "--model horse2zebra-fast (14x cheaper)")
     progress.close()
-    said = "".join(capsys.readouterr())
+    said = caplog.text
     assert said.count("--model horse2zebra-fast") == 1 and "about 100 s on cpu" in said and "a GPU" in said
 
 
@@ -104,8 +105,8 @@ def test_real_generator_on_the_sample_clip(tmp_path):
     """The paper's full 9-block generator (random weights) on a few frames of the shipped sample."""
     import torch
 
-    from vidgan.checkpoints import save_generator
-    from vidgan.nets import ResnetGenerator
+    from vidgan.models.checkpoints import save_generator
+    from vidgan.models.nets import ResnetGenerator
 
     torch.manual_seed(0)
     model = save_generator(ResnetGenerator(), tmp_path / "paper.safetensors")
@@ -186,10 +187,11 @@ def test_quiet_means_errors_only(tmp_path, tiny_model):
     assert result.exit_code == 0 and result.output == "" and (tmp_path / "out" / "a_tiny.mp4").is_file()
 
 
-def test_a_run_over_half_a_minute_says_so_up_front(capsys):
+def test_a_run_over_half_a_minute_says_so_up_front(caplog):
     from vidgan.pipeline.progress import Progress
 
+    caplog.set_level("INFO", logger="vidgan")
     Progress(100, "clip", quiet=False).estimate(0.2, "cpu")  # 20 s: no note
-    assert "will take" not in capsys.readouterr().out
+    assert "will take" not in caplog.text
     Progress(100, "clip", quiet=False).estimate(0.5, "cpu")  # 50 s
-    assert "this will take about 50 s on cpu (100 frames x 0.50 s/frame)" in capsys.readouterr().out
+    assert "this will take about 50 s on cpu (100 frames x 0.50 s/frame)" in caplog.text

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from clips import inverter_config, write_inverted_pair
 
 from vidgan import VidganError
-from vidgan.checkpoints import load_generator_file
 from vidgan.cli import main
-from vidgan.models import list_models
+from vidgan.models.checkpoints import load_generator_file
+from vidgan.models.registry import list_models
 from vidgan.train.export import export_run
 from vidgan.train.loop import open_run
 from vidgan.train.state import read_compact
@@ -55,8 +55,8 @@ def test_three_runs_through_compact_states_end_where_one_run_does(tmp_path, pair
 
 
 def test_compact_state_is_small_and_complete(tmp_path, pair):
-    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=4), quiet=True)
-    trainer.save_compact = tmp_path / "state"
+    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=4), quiet=True,
+                       save_compact=tmp_path / "state")  # fmt: skip
     trainer.run()
     files = sorted(p.name for p in (tmp_path / "state").iterdir())
     assert files == ["discriminators.safetensors", "inv-reverse.json", "inv-reverse.safetensors", "inv.json",
@@ -72,8 +72,8 @@ def test_compact_state_is_small_and_complete(tmp_path, pair):
 
 
 def test_continue_takes_only_where_and_how_fast(tmp_path, pair):
-    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=2), quiet=True)
-    trainer.save_compact = tmp_path / "state"
+    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=2), quiet=True,
+                       save_compact=tmp_path / "state")  # fmt: skip
     trainer.run()
     result = CliRunner().invoke(main, ["train", "--continue", str(tmp_path / "state"), "--lr", "0.1"])
     assert result.exit_code == 2 and "--continue keeps the state's recipe" in result.output
@@ -164,12 +164,12 @@ def test_the_weight_average_is_exported_and_travels_in_compact_states(tmp_path, 
 
 
 def test_an_average_begins_where_a_state_without_one_is_continued(tmp_path, pair):
-    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=2), quiet=True)
-    trainer.save_compact = tmp_path / "state"
+    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=2), quiet=True,
+                       save_compact=tmp_path / "state")  # fmt: skip
     trainer.run()
     assert "training_generators" not in json.loads((tmp_path / "state" / "progress.json").read_text())
     result = CliRunner().invoke(main, ["train", "--continue", str(tmp_path / "state"), "--ema", "1"])
-    assert result.exit_code == 2 and "--ema" in result.output
+    assert result.exit_code == 2 and "ema, the weight average" in result.output
     again = open_run(None, continue_from=tmp_path / "state", quiet=True,
                      overrides={"runs_dir": str(tmp_path / "r2"), "ema": 0.99})  # fmt: skip
     assert again.config.ema == 0.99 and _close(

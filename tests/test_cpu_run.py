@@ -105,8 +105,8 @@ def test_start_status_pause_stop_and_continue(tmp_path):
 def tiny_teacher(folder: Path) -> Path:
     import torch
 
-    from vidgan.checkpoints import save_generator
-    from vidgan.nets import GeneratorConfig, build_generator
+    from vidgan.models.checkpoints import save_generator
+    from vidgan.models.nets import GeneratorConfig, build_generator
 
     torch.manual_seed(0)
     return save_generator(build_generator(GeneratorConfig(ngf=4, n_blocks=1)), folder / "teacher.safetensors")
@@ -120,15 +120,15 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
 
     from clips import inverter_config, write_inverted_pair
 
-    from vidgan.checkpoints import load_generator_file
+    from vidgan.models.checkpoints import load_generator_file
     from vidgan.train.loop import open_run
 
     spec = importlib.util.spec_from_file_location("ship", ROOT / "pipelines" / "ship.py")
     ship = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ship)
+    state = tmp_path / "state"
     trainer = open_run(inverter_config(*write_inverted_pair(tmp_path), tmp_path / "runs", name="horse2zebra-fast",
-                                       iterations=2), quiet=True)  # fmt: skip
-    trainer.save_compact = state = tmp_path / "state"
+                                       iterations=2), quiet=True, save_compact=state)  # fmt: skip
     trainer.run()
     into, work = tmp_path / "checkpoints", tmp_path / "work"
     into.mkdir()

@@ -10,13 +10,13 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from vidgan.checkpoints import save_generator
 from vidgan.cli import main
-from vidgan.judge import JudgeConfig, load_images, load_judge, train_judge
-from vidgan.metrics.distances import frechet_distance, kernel_inception_distance
-from vidgan.metrics.inception import FIDInceptionV3
-from vidgan.models import shipped_dir
-from vidgan.nets import GeneratorConfig, ResnetGenerator
+from vidgan.eval.distances import frechet_distance, kernel_inception_distance
+from vidgan.eval.inception import FIDInceptionV3
+from vidgan.eval.judge import JudgeConfig, load_images, load_judge, train_judge
+from vidgan.models.checkpoints import save_generator
+from vidgan.models.nets import GeneratorConfig, ResnetGenerator
+from vidgan.models.registry import shipped_dir
 
 SHIPPED_JUDGE = "horse-vs-zebra"
 
@@ -51,7 +51,7 @@ def test_kid_by_hand():
 def test_inception_layout_with_random_weights(tmp_path):
     """The pytorch-fid layout, random weights (never downloaded): a file in that layout loads and gives
     FID 0 for identical sets and more for different ones."""
-    from vidgan.metrics.inception import fid_inception, inception_features, load_inception
+    from vidgan.eval.inception import fid_inception, inception_features, load_inception
 
     torch.manual_seed(0)
     path = tmp_path / "pt_inception.pth"
@@ -82,7 +82,7 @@ def test_judge_training_and_eval_command(tmp_path):
             Image.fromarray(base).resize((64, 64)).save(folder / f"{i}.png")
         folders[split] = folder
     path = train_judge(folders["trainA"], folders["trainB"], folders["testA"], folders["testB"], "bright",
-                       tmp_path / "judges", JudgeConfig(epochs=4, batch_size=8), log=lambda m: None)  # fmt: skip
+                       tmp_path / "judges", JudgeConfig(epochs=4, batch_size=8))  # fmt: skip
     judge = load_judge(str(path))
     assert judge.card["held_out"]["accuracy"] >= 0.9
     model = save_generator(ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1)), tmp_path / "g.safetensors")
@@ -131,7 +131,7 @@ def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
     convolutions early in training), below for a blur, on smooth synthetic scenes."""
     import cv2
 
-    from vidgan.metrics.quality import grid_ratio
+    from vidgan.eval.quality import grid_ratio
 
     rng = np.random.default_rng(0)
     scenes = torch.from_numpy(np.stack([cv2.resize(rng.integers(40, 220, (6, 6, 3), dtype=np.uint8), (128, 128),
@@ -147,7 +147,7 @@ def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
 
 
 def test_target_kept_is_zero_for_untouched_images_and_grows_with_a_recolouring():
-    from vidgan.metrics.quality import lab_distance
+    from vidgan.eval.quality import lab_distance
 
     rng = np.random.default_rng(0)
     images = torch.from_numpy(rng.integers(0, 255, (3, 3, 64, 64), dtype=np.uint8))

@@ -11,11 +11,10 @@ import torch
 from click.testing import CliRunner
 from clips import make_clip, read_video, write_inverted_pair
 
-from vidgan.checkpoints import load_generator_file, save_generator
 from vidgan.cli import main
-from vidgan.metrics.quality import grid_ratio
-from vidgan.models import list_models, load_model
-from vidgan.nets import (
+from vidgan.eval.quality import grid_ratio
+from vidgan.models.checkpoints import load_generator_file, save_generator
+from vidgan.models.nets import (
     GeneratorConfig,
     MobileResnetGenerator,
     ResnetGenerator,
@@ -25,6 +24,7 @@ from vidgan.nets import (
     to_signed,
     to_uint8,
 )
+from vidgan.models.registry import list_models, load_model
 
 MOBILE = GeneratorConfig(ngf=32, n_blocks=9, family="mobile")
 

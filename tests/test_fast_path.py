@@ -11,7 +11,7 @@ from torch import nn
 
 from vidgan import TranslateOptions
 from vidgan.api import translate
-from vidgan.pipeline.translate import FrameTranslator
+from vidgan.engine.translator import FrameTranslator
 
 
 def test_bf16_matches_fp32_within_bounds(trained_inverter):

@@ -9,8 +9,8 @@ import torch
 from clips import inverter_config, square_scene, write_square_pair
 from PIL import Image
 
-from vidgan.checkpoints import save_generator
-from vidgan.nets import GeneratorConfig, build_generator, init_weights
+from vidgan.models.checkpoints import save_generator
+from vidgan.models.nets import GeneratorConfig, build_generator, init_weights
 from vidgan.ops.composite import composite, composite_frame
 from vidgan.train.augment import diff_augment
 from vidgan.video.formats import EncodeSettings
@@ -160,7 +160,7 @@ def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():
 def test_the_colour_blind_judge_cannot_tell_images_of_equal_luma_apart(tmp_path):
     """Images with the same luma and different colours are one image to it, while the colour judge's
     input differs."""
-    from vidgan.judge import LUMA, JudgeNet, to_input
+    from vidgan.eval.judge import LUMA, JudgeNet, to_input
 
     rng = np.random.default_rng(0)
     image = torch.from_numpy(rng.integers(60, 200, (1, 3, 64, 64))).to(torch.uint8)
@@ -175,7 +175,7 @@ def test_the_colour_blind_judge_cannot_tell_images_of_equal_luma_apart(tmp_path)
 
 
 def test_background_shift_sees_a_recoloured_scene_and_not_a_changed_animal():
-    from vidgan.metrics.quality import background_shift
+    from vidgan.eval.quality import background_shift
 
     rng = np.random.default_rng(0)
     scenes = torch.from_numpy(rng.integers(40, 200, (4, 3, 64, 64))).to(torch.uint8)
@@ -189,8 +189,8 @@ def test_background_shift_sees_a_recoloured_scene_and_not_a_changed_animal():
 
 def test_a_masked_model_exports_to_onnx_as_content_and_mask(tmp_path):
     pytest.importorskip("onnxruntime")
-    from vidgan.checkpoints import LoadedModel
-    from vidgan.onnx_model import MASKED_OUTPUTS, OnnxGenerator, export_onnx, session
+    from vidgan.models.checkpoints import LoadedModel
+    from vidgan.models.onnx import MASKED_OUTPUTS, OnnxGenerator, export_onnx, session
 
     net = masked_model(tmp_path / "m.safetensors", 0.0)
     assert export_onnx(LoadedModel("m", net, {}), tmp_path / "m.onnx") > 40

@@ -16,15 +16,15 @@ from clips import DiesOnce, Invert, audio_packets, make_clip, read_video
 from PIL import Image
 from waiting import wait_until
 
-from vidgan.checkpoints import LoadedModel
+from vidgan.engine.translator import FrameTranslator
+from vidgan.models.checkpoints import LoadedModel
 from vidgan.pipeline.clip import translate_clip
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_job, run_plan
-from vidgan.pipeline.translate import FrameTranslator
 from vidgan.video.formats import EncodeSettings
 
 ray = pytest.importorskip("ray", reason="the Ray extra is not installed: pip install -e '.[test,ray]'")
-from vidgan.cluster import LONG_CLIPS, RayOptions, translate_on_ray  # noqa: E402
+from vidgan.pipeline.ray import LONG_CLIPS, RayOptions, translate_on_ray  # noqa: E402
 
 TESTS = Path(__file__).parent
 OPTIONS = TranslateOptions(quiet=True, size=None, encode=EncodeSettings(crf=0))
@@ -127,7 +127,7 @@ INTERRUPTED = """
 import sys
 from clips import SlowInvert
 from vidgan.api import translate
-from vidgan.cluster import RayOptions
+from vidgan.pipeline.ray import RayOptions
 from vidgan.pipeline.options import TranslateOptions
 try:
     translate(sys.argv[1], sys.argv[2], SlowInvert(), TranslateOptions(quiet=True, size=None), ray=RayOptions())

@@ -8,14 +8,14 @@ from click.testing import CliRunner
 from clips import Invert, audio_packets, make_clip, make_shift_clip, read_video
 
 from vidgan.cli import main
+from vidgan.engine.translator import FrameTranslator
 from vidgan.errors import VidganError
-from vidgan.metrics.temporal import frames_of
+from vidgan.eval.temporal import frames_of
+from vidgan.ops.smoothing import FlowEstimator, SmoothingConfig, consistent, warp
 from vidgan.pipeline.clip import translate_clip
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_job, run_plan
 from vidgan.pipeline.segments import plan_clip
-from vidgan.pipeline.translate import FrameTranslator
-from vidgan.temporal import FlowEstimator, SmoothingConfig, consistent, warp
 from vidgan.video.decode import probe
 from vidgan.video.formats import EncodeSettings
 from vidgan.video.segments import keyframes, plan
@@ -162,7 +162,7 @@ def test_smoothed_segments_do_not_show_at_the_joins(tmp_path):
 def test_cli_refuses_segments_with_a_part_of_the_clip(tmp_path):
     src = make_clip(tmp_path / "in.mp4", frames=6)
     result = CliRunner().invoke(main, ["translate", str(src), "-o", str(tmp_path / "o.mp4"), "--segment", "60s",
-                                       "--start", "1"])  # fmt: skip
+                                       "--start", "0.2"])  # fmt: skip
     assert result.exit_code == 1 and "--segment translates whole clips" in result.output
     result = CliRunner().invoke(main, ["translate", str(src), "--segment", "0"])
     assert result.exit_code == 2

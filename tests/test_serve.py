@@ -125,8 +125,8 @@ def test_three_jobs_queue_and_all_finish(server, tmp_path, model, slow_frames):
 
 
 def test_a_failed_job_does_not_block_the_next(server, tmp_path, model, monkeypatch):
+    from vidgan.engine.translator import FrameTranslator
     from vidgan.errors import VidganError
-    from vidgan.pipeline.translate import FrameTranslator
 
     run, calls = FrameTranslator.run, []
 

@@ -11,11 +11,11 @@ from clips import Flicker, Invert, make_shift_clip, read_video
 from vidgan import TranslateOptions, VidganError
 from vidgan.api import translate
 from vidgan.cli import main
-from vidgan.metrics import psnr
-from vidgan.metrics.temporal import frames_of, ssim, temporal_report, warping_error
+from vidgan.engine.translator import FrameTranslator
+from vidgan.eval.temporal import frames_of, ssim, temporal_report, warping_error
+from vidgan.ops.fidelity import psnr
+from vidgan.ops.smoothing import MotionEstimator, Smoother, SmoothingConfig, grey, is_cut
 from vidgan.pipeline.clip import translate_clip
-from vidgan.pipeline.translate import FrameTranslator
-from vidgan.temporal import MotionEstimator, Smoother, SmoothingConfig, grey, is_cut
 from vidgan.video.formats import EncodeSettings
 
 

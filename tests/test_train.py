@@ -18,9 +18,9 @@ from PIL import Image
 from waiting import HANG_GUARD
 
 from vidgan import VidganError
-from vidgan.checkpoints import load_generator_file
 from vidgan.cli import main
-from vidgan.models import find_model, load_model
+from vidgan.models.checkpoints import load_generator_file
+from vidgan.models.registry import find_model, load_model
 from vidgan.train.config import TrainConfig, load_recipe
 from vidgan.train.data import PairSampler, load_domain
 from vidgan.train.export import export_run, int8_fidelity
@@ -102,7 +102,7 @@ class StepClock:
         return self.now
 
 
-def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, capsys, monkeypatch):
+def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, caplog, monkeypatch):
     """Steps of 0.6 s by the trainer's clock (a paper-sized pair on a CPU takes seconds), 2 s of set-up: the
     run ends within its 8 s budget, says early (after 1.5 s of steps) what the budget fits, and every total
     it gives afterwards is that one schedule: the log's last line, the state, the card's."""
@@ -114,6 +114,7 @@ def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, cap
 
     a, b = write_inverted_pair(tmp_path / "data", count=8)
     monkeypatch.setattr(report, "ESTIMATE_WITHIN", 1.5)
+    caplog.set_level("INFO", logger="vidgan")
     clock = StepClock()
     trainer = loop.open_run(inverter_config(a, b, tmp_path / "runs", iterations=None, time_budget=8.0), clock=clock)
     clock.now = 2.0  # loading and set-up
@@ -127,7 +128,7 @@ def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, cap
     monkeypatch.setattr(trainer.fitter, "warmup_seconds", 1.0)
     trainer.run()
     assert clock.now - trainer.created <= 8.0 - trainer.fitter.reserve
-    note = next(line for line in capsys.readouterr().out.splitlines() if "trains about" in line)
+    note = next(r.getMessage() for r in caplog.records if "trains about" in r.getMessage())
     assert "trains about 1.7 images/s: the 8 s budget fits a schedule of about" in note, note
     assert trainer.schedule_images == trainer.images_seen == trainer.step == 8  # 2 + 8 x 0.6 s; a 9th: 7.4 > 7.2
     state = load_run_state(trainer.run_dir)

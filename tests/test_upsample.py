@@ -8,13 +8,13 @@ from clips import Invert, make_shift_clip, read_video, textured
 from PIL import Image
 from torch import nn
 
-from vidgan.metrics.upsampling import detail_sums, fidelity, fine_detail, sharpness
+from vidgan.engine.translator import FrameTranslator
+from vidgan.eval.upsampling import detail_sums, fidelity, fine_detail, sharpness
+from vidgan.ops.smoothing import SmoothingConfig
+from vidgan.ops.upsampling import METHODS, Upsampler
 from vidgan.pipeline.clip import translate_clip
-from vidgan.pipeline.jobs import translate_image
+from vidgan.pipeline.files import translate_image
 from vidgan.pipeline.options import TranslateOptions
-from vidgan.pipeline.translate import FrameTranslator
-from vidgan.temporal import SmoothingConfig
-from vidgan.upsample import METHODS, Upsampler
 from vidgan.video.formats import EncodeSettings
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from vidgan.api import load_generator, translate_video
     from vidgan.errors import VidganError
-    from vidgan.nets import GeneratorConfig, ResnetGenerator
+    from vidgan.models.nets import GeneratorConfig, ResnetGenerator
     from vidgan.pipeline.options import TranslateOptions
     from vidgan.pipeline.record import Result
     from vidgan.video.formats import EncodeSettings
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 # (clips, images, folders) is not lifted here, beside translate_video, to keep one obvious entry point.
 _HOMES = {
     "EncodeSettings": "vidgan.video.formats",
-    "GeneratorConfig": "vidgan.nets",
-    "ResnetGenerator": "vidgan.nets",
+    "GeneratorConfig": "vidgan.models.nets",
+    "ResnetGenerator": "vidgan.models.nets",
     "Result": "vidgan.pipeline.record",
     "TranslateOptions": "vidgan.pipeline.options",
     "VidganError": "vidgan.errors",

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -18,14 +19,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from vidgan.checkpoints import LoadedModel
-from vidgan.cluster import LONG_CLIPS, RayOptions, import_ray, translate_on_ray
-from vidgan.models import load_model
-from vidgan.pipeline.jobs import make_translator
+from vidgan.engine.translator import make_translator
+from vidgan.models.checkpoints import LoadedModel
+from vidgan.models.registry import load_model
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import plan_files, run_plan
+from vidgan.pipeline.ray import LONG_CLIPS, RayOptions, import_ray, translate_on_ray
 from vidgan.pipeline.segments import join_clip, plan_clip, translate_segment
 from vidgan.video.decode import probe
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 
 @dataclass
@@ -44,7 +47,7 @@ def _jobs(clips: list[Path], out: Path) -> list[tuple[Path, Path]]:
 
 
 def _import_vidgan() -> float:
-    import vidgan.pipeline.jobs  # noqa: F401  (what a task imports first)
+    import vidgan.pipeline.files  # noqa: F401  (what a task imports first)
 
     return time.perf_counter()
 
@@ -87,7 +90,7 @@ def overheads(model: LoadedModel, clip: Path, options: TranslateOptions, out: Pa
     return figures
 
 
-def run_ray_benchmark(clips: list[Path], model_spec: str, options: TranslateOptions, log=print
+def run_ray_benchmark(clips: list[Path], model_spec: str, options: TranslateOptions
                       ) -> tuple[list[ScalingRow], dict[str, float]]:  # fmt: skip
     ray = import_ray()
     model = load_model(model_spec)
@@ -103,7 +106,7 @@ def run_ray_benchmark(clips: list[Path], model_spec: str, options: TranslateOpti
         frames = sum(r.frames for r in run_plan(plan, translator, options))
         rows.append(ScalingRow(f"one process, {torch.get_num_threads()} torch threads", time.perf_counter() - start,
                                frames))  # fmt: skip
-        log(f"{rows[-1].setup}: {rows[-1].seconds:.1f} s")
+        say(f"{rows[-1].setup}: {rows[-1].seconds:.1f} s")
         for workers in (1, 2):
             out = tmp / f"ray{workers}"
             out.mkdir()
@@ -119,7 +122,7 @@ def run_ray_benchmark(clips: list[Path], model_spec: str, options: TranslateOpti
                 raise RuntimeError(failed[0])
             rows.append(ScalingRow(f"Ray, {workers} worker{'s' * (workers > 1)} x 1 thread",
                                    time.perf_counter() - start, sum(r.frames for r in results)))  # fmt: skip
-            log(f"{rows[-1].setup}: {rows[-1].seconds:.1f} s")
+            say(f"{rows[-1].setup}: {rows[-1].seconds:.1f} s")
         costs = overheads(model, clips[0], options, tmp)
     return rows, costs
 

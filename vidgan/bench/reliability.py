@@ -12,6 +12,7 @@ took.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -29,6 +30,8 @@ BAD_REQUESTS = (  # fields, expected status
     ({"size": "4000"}, 400),
     (None, 415),  # a text file
 )
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 
 @dataclass
@@ -103,7 +106,7 @@ def _slow_client(port: int, stop: threading.Event) -> None:
         stop.wait()
 
 
-def run_reliability(clip: Path, model: str, clients: int = 4, jobs: int = 5, log=print) -> dict:
+def run_reliability(clip: Path, model: str, clients: int = 4, jobs: int = 5) -> dict:
     from vidgan.web.app import require_web
 
     require_web()
@@ -139,7 +142,7 @@ def run_reliability(clip: Path, model: str, clients: int = 4, jobs: int = 5, log
                 t.join()
             load_seconds = time.perf_counter() - started
             after = _rss_mb(server.pid)
-            log(f"load over in {load_seconds:.1f} s; Ctrl-C")
+            say(f"load over in {load_seconds:.1f} s; Ctrl-C")
             stopping = time.perf_counter()
             server.send_signal(signal.SIGINT)
             server.wait()

@@ -10,6 +10,7 @@ On the same clip, model and options, alternating, best of the repeats:
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,8 @@ from pathlib import Path
 
 from vidgan.api import translate
 from vidgan.pipeline.options import TranslateOptions
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 
 @dataclass
@@ -62,7 +65,7 @@ def _through_service(url: str, clip: Path, model: str, out: Path) -> int:
     return status["frames_done"]
 
 
-def run_serve_benchmark(clip: Path, model: str, repeats: int = 3, log=print) -> list[ServeRow]:
+def run_serve_benchmark(clip: Path, model: str, repeats: int = 3) -> list[ServeRow]:
     from vidgan.web.app import require_web
 
     require_web()
@@ -87,7 +90,7 @@ def run_serve_benchmark(clip: Path, model: str, repeats: int = 3, log=print) -> 
                 started = time.perf_counter()
                 frames["service"] = _through_service(url, clip, model, tmp / "service.mp4")
                 best["service"] = min(best["service"], time.perf_counter() - started)
-                log(f"round {i + 1}: API {best['api']:.2f} s, CLI {best['cli']:.2f} s, service {best['service']:.2f} s "
+                say(f"round {i + 1}: API {best['api']:.2f} s, CLI {best['cli']:.2f} s, service {best['service']:.2f} s "
                     f"(best so far)")  # fmt: skip
         finally:
             server.should_exit = True

@@ -8,6 +8,7 @@ results to the per-frame one, and the smoother's own cost in ms per frame at 360
 from __future__ import annotations
 
 import itertools
+import logging
 import tempfile
 import time
 from dataclasses import dataclass
@@ -17,10 +18,12 @@ import cv2
 import numpy as np
 
 from vidgan.api import translate
-from vidgan.metrics.temporal import frames_of, temporal_report
+from vidgan.eval.temporal import frames_of, temporal_report
+from vidgan.ops.smoothing import DEFAULT_STRENGTH, MotionEstimator, Smoother, SmoothingConfig
 from vidgan.pipeline.options import TranslateOptions
-from vidgan.temporal import DEFAULT_STRENGTH, MotionEstimator, Smoother, SmoothingConfig
 from vidgan.video.formats import EncodeSettings
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 
 @dataclass
@@ -51,7 +54,7 @@ def smoother_cost(frames: list[np.ndarray], mode: str, size: tuple[int, int], st
 
 
 def run_smoothing_benchmark(jobs: list[tuple[Path, str]], duration: float | None, strength: float = DEFAULT_STRENGTH,
-                            log=print) -> tuple[list[SmoothRow], dict[str, dict[str, float]]]:  # fmt: skip
+                            ) -> tuple[list[SmoothRow], dict[str, dict[str, float]]]:  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -66,7 +69,7 @@ def run_smoothing_benchmark(jobs: list[tuple[Path, str]], duration: float | None
                 report = temporal_report(clip, path, None if mode == "none" else outputs["none"], duration=duration)
                 row = SmoothRow(clip.name, mode, report["warping_error"]["dis"], report["warping_error"]["farneback"],
                                 report.get("psnr_to_reference"), report.get("ssim_to_reference"))  # fmt: skip
-                log(f"{clip.name}, {mode}: warping error {row.dis:.5f} (DIS), {row.farneback:.5f} (Farneback)"
+                say(f"{clip.name}, {mode}: warping error {row.dis:.5f} (DIS), {row.farneback:.5f} (Farneback)"
                     + (f", {row.psnr:.1f} dB to per-frame" if row.psnr is not None else ""))  # fmt: skip
                 rows.append(row)
         sample = list(itertools.islice(frames_of(jobs[0][0]), 30))  # decode only what is timed

@@ -10,6 +10,7 @@ search, compilation, graph capture) are timed apart from the measured ones.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -22,6 +23,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from vidgan.train.config import TrainConfig
 from vidgan.train.loop import Trainer
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 
 @dataclass
@@ -72,8 +75,8 @@ def measure(config: TrainConfig, label: str, steps: int, warmup: int) -> TrainBe
                          config.batch_size / per_iteration, flops / per_iteration / 1e12)  # fmt: skip
 
 
-def run_train_benchmark(device: str, batch: int, compile: bool, steps: int, warmup: int, crop: int = 256,
-                        log=print) -> list[TrainBenchRow]:  # fmt: skip
+def run_train_benchmark(device: str, batch: int, compile: bool, steps: int, warmup: int,
+                        crop: int = 256) -> list[TrainBenchRow]:  # fmt: skip
     """The paper's setting, then the fast one eager and (with `compile`) compiled, with CUDA graphs on CUDA."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -96,7 +99,7 @@ def run_train_benchmark(device: str, batch: int, compile: bool, steps: int, warm
         for label, config in settings:
             rows.append(measure(config, label, steps, warmup))
             r = rows[-1]
-            log(
+            say(
                 f"{label}: warm-up {r.warmup_seconds:.1f} s, then {r.images_per_s:.2f} images/s, {r.tflops:.2f} TFLOP/s"
             )
     return rows
@@ -112,3 +115,14 @@ def markdown_table(rows: list[TrainBenchRow], device: str) -> str:
                      f"{r.warmup_seconds:.1f} | {r.images_per_s:.2f} | {r.tflops:.2f} | "
                      f"{r.images_per_s / base:.2f}x |")  # fmt: skip
     return "\n".join(lines)
+
+
+def bench_train(device: str = "auto", batch_size: int = 8, compile: bool | None = None, steps: int = 20,
+                warmup: int = 3, crop: int = 256) -> str:  # fmt: skip
+    """`vidgan bench-train`'s table (compiled only on CUDA unless `compile` says)."""
+    from vidgan.engine.runtime import describe_device, pick_device
+
+    chosen = pick_device(device)
+    compile = chosen.type == "cuda" if compile is None else compile
+    rows = run_train_benchmark(chosen.type, batch_size, compile, steps, warmup, crop)
+    return markdown_table(rows, describe_device(chosen))

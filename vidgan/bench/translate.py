@@ -17,7 +17,7 @@ natural clip, its encoding speed and its file size.
 from __future__ import annotations
 
 import itertools
-import os
+import logging
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -29,15 +29,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from vidgan.metrics import psnr
-from vidgan.nets import ResnetGenerator
+from vidgan.engine.runtime import pick_device
+from vidgan.engine.translator import FrameTranslator, default_batch_size
+from vidgan.models.nets import ResnetGenerator
+from vidgan.ops.fidelity import psnr
 from vidgan.pipeline.clip import translate_clip, working_size
 from vidgan.pipeline.options import TranslateOptions
-from vidgan.pipeline.translate import FrameTranslator, default_batch_size
-from vidgan.runtime import pick_device
 from vidgan.video.decode import Frame, VideoInfo, probe, read_frames
 from vidgan.video.encode import VideoWriter
 from vidgan.video.formats import DEFAULT_CRF, DEFAULT_PRESET, EncodeSettings
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 
 @dataclass
@@ -148,7 +150,6 @@ def run_benchmark(
     compile: bool = False,
     natural: Path | None = None,
     encode: EncodeSettings = EncodeSettings(),
-    log=print,
 ) -> list[BenchRow]:
     device = pick_device(device_name)
     batch = batch or default_batch_size(device)
@@ -164,7 +165,7 @@ def run_benchmark(
                                     encode=encode)  # fmt: skip
             plumbing = translate_clip(src, tmp / "plumbing.mp4", FrameTranslator(nn.Identity(), device), base).fps
             seq = sequential(src, tmp / "seq.mp4", model, device, working, encode)
-            log(f"{kind} {width}x{height}: sequential fp32 batch 1 {seq:.2f} frames/s, decode+encode {plumbing:.1f}")
+            say(f"{kind} {width}x{height}: sequential fp32 batch 1 {seq:.2f} frames/s, decode+encode {plumbing:.1f}")
             for precision in precisions:
                 translator = FrameTranslator(model, device, precision, compile, batch)
                 before = generator_alone(translator, work, batch, frames)
@@ -176,7 +177,7 @@ def run_benchmark(
                 alone = (before + generator_alone(translator, work, batch, frames)) / 2
                 row = BenchRow(kind, f"{width}x{height}", f"{work[0]}x{work[1]}", precision, batch, e2e, seq, alone,
                                plumbing)  # fmt: skip
-                log(f"  {precision}: pipeline {e2e:.2f}, generator alone {alone:.2f} frames/s "
+                say(f"  {precision}: pipeline {e2e:.2f}, generator alone {alone:.2f} frames/s "
                     f"({100 * row.efficiency:.0f}% of the slowest stage)")  # fmt: skip
                 rows.append(row)
     return rows
@@ -224,7 +225,7 @@ def _encode_trial(info: VideoInfo, frames: list[Frame], path: Path, preset: str,
 
 
 def run_preset_benchmark(natural: Path, size: tuple[int, int], presets: list[str], frames: int,
-                         reference: str = DEFAULT_PRESET["h264"], log=print) -> list[PresetRow]:  # fmt: skip
+                         reference: str = DEFAULT_PRESET["h264"]) -> list[PresetRow]:  # fmt: skip
     """Each preset at the crf (searched downwards from the default) that keeps the reference preset's PSNR
     at the default crf, on the natural clip scaled to `size`: speed and file size at equal quality."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -240,7 +241,7 @@ def run_preset_benchmark(natural: Path, size: tuple[int, int], presets: list[str
                 crf -= 0.25  # x264 takes fractional crf: integer steps of ~7% in size would blur the comparison
                 row = _encode_trial(info, decoded, tmp / "trial.mp4", preset, crf)
             rows.append(row)
-            log(f"{preset}: crf {row.crf:g}, {row.psnr:.2f} dB, {row.frames_per_s:.1f} frames/s, {row.kib:.0f} KiB")
+            say(f"{preset}: crf {row.crf:g}, {row.psnr:.2f} dB, {row.frames_per_s:.1f} frames/s, {row.kib:.0f} KiB")
     return rows
 
 
@@ -256,120 +257,32 @@ def preset_table(rows: list[PresetRow], clip: str, size: tuple[int, int]) -> str
     return "\n".join(lines)
 
 
-@dataclass
-class AgainstRow:
-    clip: str
-    ours: float  # frames/s of this vidgan's `translate`, best of the repeats
-    theirs: float  # the same for the other source tree
+def bench(sizes: list[tuple[int, int]], precisions: str = "auto", frames: int = 16, batch_size: int | None = None,
+          device: str = "auto", working: int | None = 256, compile: bool = False, clip: Path | None = None,
+          preset: str | None = None, presets: str | None = None, against: Path | None = None,
+          models: str | None = None, backends: str = "torch") -> str:  # fmt: skip
+    """`vidgan bench`'s table: models against each other (`models`), the plumbing against another checkout
+    (`against`), or translation speed against its baselines (and with `presets`, x264 presets)."""
+    from vidgan.bench.compare import against_table, model_table, plumbing_against, run_model_benchmark
+    from vidgan.engine.runtime import describe_device, pick_precision
+    from vidgan.errors import UsageError
 
-
-_IDENTITY_RUN = """
-import sys
-from torch import nn
-from vidgan import TranslateOptions
-from vidgan.api import translate
-
-class Identity(nn.Module):
-    def forward(self, x):
-        return x
-
-print(translate(sys.argv[1], sys.argv[2], Identity(), TranslateOptions(quiet=True, overwrite=True))[0].fps)
-"""
-
-
-def plumbing_against(other: Path, clips: list[Path], repeats: int = 3, log=print) -> list[AgainstRow]:
-    """The video plumbing of this vidgan against another source tree's (e.g. a worktree of the previous
-    release): each translates the clip with an identity model through its own Python API (the same call in
-    both) in a process of its own; runs alternate, best of `repeats`."""
-    import subprocess
-    import sys
-
-    import vidgan
-
-    ours = Path(vidgan.__file__).resolve().parents[1]
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for clip in clips:
-            best = {ours: 0.0, other: 0.0}
-            for _ in range(repeats):
-                for tree in (other, ours):
-                    command = [sys.executable, "-c", _IDENTITY_RUN, str(clip), str(Path(tmp) / "out.mp4")]
-                    env = {**os.environ, "PYTHONPATH": str(tree)}  # run from tmp: the current folder comes first
-                    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp)
-                    if done.returncode:
-                        raise RuntimeError(f"{tree}: {done.stderr.strip()}")
-                    best[tree] = max(best[tree], float(done.stdout.split()[-1]))
-            rows.append(AgainstRow(clip.name, best[ours], best[other]))
-            log(f"{clip.name}: {best[ours]:.1f} frames/s here, {best[other]:.1f} in {other}")
-    return rows
-
-
-def against_table(rows: list[AgainstRow], other: Path) -> str:
-    lines = [f"Video plumbing (a clip translated with an identity model at the default working size and "
-             f"encoder), this tree against {other}; frames/s, best of the repeats.", "",
-             "| clip | here | there | speed-up |", "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {r.clip} | {r.ours:.1f} | {r.theirs:.1f} | {r.ours / r.theirs:.2f}x |" for r in rows]
-    return "\n".join(lines)
-
-
-@dataclass
-class ModelRow:
-    model: str
-    backend: str
-    precision: str
-    gmacs: float  # multiply-adds per frame at the working size, in billions
-    generator: float  # frames/s of the generator alone at the clip's working size
-    end_to_end: float  # frames/s of `vidgan translate` on the clip, default options
-
-
-def run_model_benchmark(models: list[str], clip: Path, frames: int, backends: list[str], device_name: str = "auto",
-                        rounds: int = 3, precision: str = "auto", log=print) -> list[ModelRow]:  # fmt: skip
-    """Each model (with each backend) on one real clip: the generator alone at the clip's working size, and
-    `vidgan translate` of the clip's first `frames` frames with the default options. Every setting is timed
-    once per round, the rounds interleaved, and the best of each kept (a shared machine drifts, by 30% and
-    more within minutes on the development machine)."""
-    from vidgan.models import load_model
-    from vidgan.nets import count_macs
-    from vidgan.pipeline.jobs import make_translator
-
-    info = probe(clip)
-    work = working_size(info.width, info.height, 256)
-    duration = frames / float(info.rate) if info.rate else None
-    settings = []
-    for spec in models:
-        loaded = load_model(spec)
-        gmacs = count_macs(loaded.generator, work[1] + -work[1] % 4, work[0] + -work[0] % 4) / 1e9
-        for backend in backends:
-            options = TranslateOptions(backend=backend, device=device_name, quiet=True, overwrite=True,
-                                       duration=duration, precision=precision)  # fmt: skip
-            settings.append((spec, backend, gmacs, options, make_translator(loaded.generator, options)))
-    best: dict[int, ModelRow] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(rounds):
-            for i, (spec, backend, gmacs, options, translator) in enumerate(settings):
-                batch = default_batch_size(translator.device)
-                alone = generator_alone(translator, work, batch, 8)
-                e2e = translate_clip(clip, Path(tmp) / "out.mp4", translator, options)
-                row = ModelRow(spec, backend, translator.precision, gmacs, alone, e2e.fps)
-                if i not in best:
-                    best[i] = row
-                best[i].generator = max(best[i].generator, row.generator)
-                best[i].end_to_end = max(best[i].end_to_end, row.end_to_end)
-                log(f"round {round_ + 1}: {spec} ({backend}, {translator.precision}): generator {alone:.2f}, "
-                    f"translate {e2e.fps:.2f} frames/s ({e2e.frames} frames)")  # fmt: skip
-    return [best[i] for i in range(len(settings))]
-
-
-def model_table(rows: list[ModelRow], clip: Path, device: str) -> str:
-    base = rows[0]
-    lines = [f"Device: {device}. {clip.name} at the default working size (short side 256), the default options; "
-             f"frames/s (best of interleaved rounds), higher is better; speed-ups against {base.model} "
-             f"({base.backend}) measured in this run.", "",
-             "| model | backend | precision | GMACs/frame | generator alone | speed-up | vidgan translate | speed-up |",
-             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for r in rows:
-        lines.append(
-            f"| {r.model} | {r.backend} | {r.precision} | {r.gmacs:.1f} | {r.generator:.2f} "
-            f"| {r.generator / base.generator:.1f}x | {r.end_to_end:.2f} | {r.end_to_end / base.end_to_end:.1f}x |"
-        )
-    return "\n".join(lines)
+    if (presets or models) and clip is None:
+        raise UsageError(f"{'--presets' if presets else '--models'} compares on a real clip: give --clip")
+    if models:
+        if "," in precisions:
+            raise UsageError("--models compares at one precision: give --precision auto, fp32 or bf16")
+        rows = run_model_benchmark(models.split(","), clip, frames, backends.split(","), device, precision=precisions)
+        return model_table(rows, clip, describe_device(pick_device(device)))
+    if precisions == "auto":
+        precisions = ",".join(dict.fromkeys(["fp32", pick_precision(pick_device(device))]))
+    if against is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return against_table(plumbing_against(against, bench_clips(Path(tmp), sizes, frames, clip)), against)
+    encode = EncodeSettings(preset=preset)
+    rows = run_benchmark(sizes, precisions.split(","), frames, batch_size, device, working, compile, clip, encode)
+    table = markdown_table(rows, describe_device(pick_device(device)), encode)
+    if presets:
+        table += "\n\n" + preset_table(run_preset_benchmark(clip, sizes[-1], presets.split(","), frames), clip.name,
+                                        sizes[-1])  # fmt: skip
+    return table

@@ -14,6 +14,7 @@ all methods against plain resizing in the same run (vidgan/metrics/upsampling.py
 from __future__ import annotations
 
 import itertools
+import logging
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,18 +26,20 @@ from PIL import Image
 from torch import nn
 
 from vidgan.api import translate
-from vidgan.judge import image_files, load_judge
-from vidgan.metrics.temporal import temporal_report, timed_frames, warping_error
-from vidgan.metrics.upsampling import detail_sums, fidelity, sharpness
-from vidgan.models import load_model
+from vidgan.engine.runtime import pick_device
+from vidgan.engine.translator import FrameTranslator
+from vidgan.eval.judge import image_files, load_judge
+from vidgan.eval.temporal import temporal_report, timed_frames, warping_error
+from vidgan.eval.upsampling import detail_sums, fidelity, sharpness
+from vidgan.models.registry import load_model
+from vidgan.ops.smoothing import SmoothingConfig
+from vidgan.ops.upsampling import METHODS, Upsampler
 from vidgan.pipeline.clip import working_size
 from vidgan.pipeline.options import TranslateOptions
-from vidgan.pipeline.translate import FrameTranslator
-from vidgan.runtime import pick_device
-from vidgan.temporal import SmoothingConfig
-from vidgan.upsample import METHODS, Upsampler
 from vidgan.video.decode import probe, read_frames
 from vidgan.video.formats import EncodeSettings
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 WORK = 256  # the working short side (the models' training scale)
 FULL = 1080  # clips are decoded at this short side: the 4x upscale the issue is about
@@ -72,7 +75,7 @@ def _spread(clip: Path, count: int, full_short: int):
     return [(f.rgb, f.full) for f in itertools.islice(picked, count)]
 
 
-def clip_quality(clips: list[Path], translator: FrameTranslator, frames: int, log=print) -> list[QualityRow]:
+def clip_quality(clips: list[Path], translator: FrameTranslator, frames: int) -> list[QualityRow]:
     rows = []
     for clip in clips:
         pairs = _spread(clip, frames, FULL)
@@ -84,13 +87,13 @@ def clip_quality(clips: list[Path], translator: FrameTranslator, frames: int, lo
                 sums += detail_sums(full, result, source, output)
                 dbs.append(fidelity(result, output))
             rows.append(QualityRow(clip.name, method, *sharpness(sums), float(np.mean(dbs))))
-            log(f"{clip.name}, {method}: detail energy {rows[-1].energy:.2f}, input detail kept {rows[-1].kept:.2f}, "
+            say(f"{clip.name}, {method}: detail energy {rows[-1].energy:.2f}, input detail kept {rows[-1].kept:.2f}, "
                 f"fidelity {rows[-1].fidelity:.1f} dB")  # fmt: skip
     return rows
 
 
-def image_quality(folder: Path, translator: FrameTranslator, judge: str, count: int, scale: int = 4,
-                  log=print) -> list[QualityRow]:  # fmt: skip
+def image_quality(folder: Path, translator: FrameTranslator, judge: str, count: int,
+                  scale: int = 4) -> list[QualityRow]:  # fmt: skip
     """The images of `folder` upscaled `scale` times (bicubic) as the full-size inputs."""
     scorer = load_judge(judge)
     per_method: dict[str, tuple[list[np.ndarray], list[float]]] = {m: ([], []) for m in METHODS}
@@ -109,7 +112,7 @@ def image_quality(folder: Path, translator: FrameTranslator, judge: str, count: 
     for method, (small, dbs) in per_method.items():
         images = torch.from_numpy(np.stack(small)).permute(0, 3, 1, 2)
         rows.append(QualityRow(folder.name, method, None, None, float(np.mean(dbs)), scorer.share_b(images)))
-        log(f"{folder.name} x{scale}, {method}: judge {rows[-1].judge:.3f}, fidelity {rows[-1].fidelity:.1f} dB")
+        say(f"{folder.name} x{scale}, {method}: judge {rows[-1].judge:.3f}, fidelity {rows[-1].fidelity:.1f} dB")
     return rows
 
 
@@ -135,7 +138,7 @@ def upsampling_cost(clip: Path, translator: FrameTranslator, repeats: int = 7) -
     return costs
 
 
-def in_pipeline(clip: Path, model: str, duration: float | None, log=print) -> list[PipelineRow]:
+def in_pipeline(clip: Path, model: str, duration: float | None) -> list[PipelineRow]:
     """Each method's flicker with smoothing, beside two references that no translation flickers in: the
     input itself, and the identity through the same pipeline (its `detail` row is the input at full
     sharpness, smoothed; its `resize` row the input blurred to the working size, smoothed). The warping
@@ -155,20 +158,20 @@ def in_pipeline(clip: Path, model: str, duration: float | None, log=print) -> li
             result = translate(clip, out, generator, options)[0]
             report = temporal_report(clip, out, duration=duration)["warping_error"]
             rows.append(PipelineRow(clip.name, name, report["dis"], report["farneback"], result.fps))
-            log(f"{clip.name}, --smooth flow --upsample {name}: warping error {rows[-1].dis:.6f} (DIS), "
+            say(f"{clip.name}, --smooth flow --upsample {name}: warping error {rows[-1].dis:.6f} (DIS), "
                 f"{rows[-1].farneback:.6f} (Farneback), {result.fps:.2f} frames/s")  # fmt: skip
     return rows
 
 
 def run_upsampling_benchmark(clips: list[Path], model: str, images: Path | None, judge: str, frames: int,
-                             image_count: int, duration: float | None, log=print) -> str:  # fmt: skip
+                             image_count: int, duration: float | None) -> str:  # fmt: skip
     device = pick_device("auto")
     translator = FrameTranslator(load_model(model).generator, device)
-    rows = clip_quality(clips, translator, frames, log)
+    rows = clip_quality(clips, translator, frames)
     if images is not None:
-        rows += image_quality(images, translator, judge, image_count, log=log)
+        rows += image_quality(images, translator, judge, image_count)
     costs = upsampling_cost(clips[0], translator)
-    pipeline = [row for clip in clips for row in in_pipeline(clip, model, duration, log)]
+    pipeline = [row for clip in clips for row in in_pipeline(clip, model, duration)]
     return markdown(rows, costs, pipeline, model, frames)
 
 

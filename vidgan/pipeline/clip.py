@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path
+from vidgan.engine.translator import FrameTranslator, default_batch_size
 from vidgan.errors import VidganError
 from vidgan.pipeline.composite import Composite
 from vidgan.pipeline.decode import Decode
@@ -29,7 +30,7 @@ from vidgan.pipeline.progress import Listener, Progress
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.runner import Stage, run_stages
 from vidgan.pipeline.smooth import Link, Smooth
-from vidgan.pipeline.translate import Download, FrameTranslator, Translate, default_batch_size
+from vidgan.pipeline.translate import Download, Translate
 from vidgan.pipeline.upsample import Upsample
 from vidgan.video.decode import Span, VideoInfo, probe
 from vidgan.video.encode import VideoWriter

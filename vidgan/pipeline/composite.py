@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from vidgan.ops.composite import composite_frame
+from vidgan.ops.upsampling import Upsampler
 from vidgan.pipeline.record import FrameRecord
-from vidgan.upsample import Upsampler
 
 
 def composite_at_output_size(upsampler: Upsampler, source, output, background):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from vidgan.engine.runtime import DEVICES, PRECISIONS
 from vidgan.errors import VidganError
-from vidgan.temporal import SmoothingConfig
-from vidgan.upsample import DEFAULT_METHOD, METHODS
+from vidgan.ops.smoothing import SmoothingConfig
+from vidgan.ops.upsampling import DEFAULT_METHOD, METHODS
 from vidgan.video.formats import EncodeSettings
 
 MAX_SIZE = 8192  # px: a working short side beyond any video's (a server takes less: its --max-size)
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 GENERATOR_BACKENDS = ("torch", "onnxruntime")  # what runs the generator
 
 
@@ -52,7 +52,7 @@ class TranslateOptions:
         if self.batch_size is not None and self.batch_size < 1:
             raise VidganError(f"batch size {self.batch_size} must be at least 1")
         for name, allowed in (("output_size", ("input", "working")), ("upsample", METHODS),
-                              ("device", ("auto", "cpu", "cuda", "mps")), ("precision", PRECISIONS),
+                              ("device", DEVICES), ("precision", PRECISIONS),
                               ("backend", GENERATOR_BACKENDS)):  # fmt: skip
             if getattr(self, name) not in allowed:
                 raise VidganError(f"{name} {getattr(self, name)!r} is not one of {', '.join(allowed)}")

@@ -6,7 +6,7 @@ error) or the units to run, a whole file or the missing segments of a clip in se
 there, before any work, and nothing is written. An executor then runs the units:
 
 - `run_plan`, here in this process, one unit after another (the CLI, the Python API, the web server's queue);
-- `vidgan.cluster.translate_on_ray`, as Ray tasks.
+- `vidgan.pipeline.ray.translate_on_ray`, as Ray tasks.
 
 Both make the plan's folders first (`Plan.prepared`), hand each unit to `run_unit`, and end with
 `Plan.result_of` for each file (a clip in segments joined), in order. Progress reaches whoever watches
@@ -21,14 +21,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vidgan.atomic import check_output_path
+from vidgan.engine.translator import FrameTranslator
 from vidgan.errors import VidganError
 from vidgan.pipeline.clip import Target, expected_frames, plan_clip_target, probe_input, run_clip
-from vidgan.pipeline.jobs import default_output, folder_jobs, is_image, translate_image
+from vidgan.pipeline.files import default_output, folder_jobs, is_image, translate_image
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.progress import Listener, Progress
 from vidgan.pipeline.record import Result
 from vidgan.pipeline.segments import SegmentedClip, join_clip, plan_clip, translate_segment
-from vidgan.pipeline.translate import FrameTranslator
 from vidgan.video.decode import VideoInfo
 from vidgan.video.segments import Segment
 

@@ -5,9 +5,12 @@ told the frames done as the bar counts them, and may stop the run by raising `Ca
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from tqdm import tqdm
+
+logger = logging.getLogger(__name__)
 
 LONG_RUN = 30.0  # seconds: runs expected to take longer say so up front
 
@@ -39,8 +42,9 @@ class Progress:
             self.listener(0)
 
     def note(self, text: str) -> None:
+        """A line for the user (through `logging`: the CLI shows it above the bar)."""
         if not self.bar.disable:
-            self.bar.write(f"note: {text}")
+            logger.info(f"note: {text}")
 
     def estimate(self, per_frame: float, device: str, advice: str | None = None) -> None:
         """Say up front when a run will take long (measured on the first batch, warm-up included), and what

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vidgan.temporal import Motion
+from vidgan.ops.smoothing import Motion
 
 
 @dataclass

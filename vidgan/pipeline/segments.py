@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidgan.atomic import atomic_path, check_output_path, write_text
+from vidgan.engine.translator import FrameTranslator
 from vidgan.errors import VidganError
 from vidgan.pipeline.clip import Target, probe_input, run_clip
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result
-from vidgan.pipeline.translate import FrameTranslator
 from vidgan.video.decode import VideoInfo
 from vidgan.video.formats import container_format, resolve_codec
 from vidgan.video.segments import PART_FORMAT, Segment, join, keyframes, plan

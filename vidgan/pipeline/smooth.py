@@ -9,8 +9,8 @@ from collections import deque
 import torch
 
 from vidgan.ops.composite import composite_frame
+from vidgan.ops.smoothing import MotionEstimator, Smoother, SmoothingConfig
 from vidgan.pipeline.record import FrameRecord
-from vidgan.temporal import MotionEstimator, Smoother, SmoothingConfig
 
 
 class Link:

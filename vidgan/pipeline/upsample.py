@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import torch
 
+from vidgan.ops.upsampling import Upsampler
 from vidgan.pipeline.record import FrameRecord
-from vidgan.upsample import Upsampler
 
 
 class Upsample:

@@ -9,8 +9,8 @@ import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from vidgan.errors import VidganError
-from vidgan.nets import FAMILIES, GeneratorConfig
+from vidgan.errors import UsageError, VidganError
+from vidgan.models.nets import FAMILIES, GeneratorConfig
 from vidgan.units import parse_seconds
 
 
@@ -98,36 +98,36 @@ class TrainConfig:
 
     def validate(self) -> None:
         if self.generator not in FAMILIES:
-            raise VidganError(f"unknown generator {self.generator!r}: {' or '.join(FAMILIES)}")
+            raise UsageError(f"unknown generator {self.generator!r}: {' or '.join(FAMILIES)}")
         if self.preprocess not in ("resize_and_crop", "crop", "resize"):
-            raise VidganError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
+            raise UsageError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
-            raise VidganError(f"load size {self.load_size} is smaller than the crop {self.crop_size}")
+            raise UsageError(f"load size {self.load_size} is smaller than the crop {self.crop_size}")
         if self.crop_size % 4:
-            raise VidganError(f"crop size must be a multiple of 4 (got {self.crop_size})")
+            raise UsageError(f"crop size must be a multiple of 4 (got {self.crop_size})")
         if self.distill_targets not in ("cached", "online"):
-            raise VidganError(f"unknown distillation targets {self.distill_targets!r}: cached or online")
+            raise UsageError(f"unknown distillation targets {self.distill_targets!r}: cached or online")
         if self.feature_weight and self.distill_targets != "online":
-            raise VidganError("feature losses compare the teacher's activations on each crop: use online targets")
+            raise UsageError("feature losses compare the teacher's activations on each crop: use online targets")
         if self.gan_mode not in ("lsgan", "vanilla"):
-            raise VidganError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
+            raise UsageError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
         if not (self.epochs or self.iterations or self.images or self.time_budget):
-            raise VidganError("give the schedule: epochs, iterations, images or a time budget")
+            raise UsageError("give the schedule: epochs, iterations, images or a time budget")
         if not 0 <= self.ema < 1:
-            raise VidganError(f"the weight average's decay must be in [0, 1) (got {self.ema:g})")
+            raise UsageError(f"ema, the weight average's decay, must be in [0, 1) (got {self.ema:g})")
         if self.lr_scaling not in ("sqrt", "linear", "none"):
-            raise VidganError(f"unknown lr scaling {self.lr_scaling!r}: sqrt, linear or none")
+            raise UsageError(f"unknown lr scaling {self.lr_scaling!r}: sqrt, linear or none")
         policy = {p for p in self.diffaugment.split(",") if p}
         if policy - {"color", "translation", "cutout"}:
-            raise VidganError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
+            raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
         if not self.mask and (self.mask_tv or self.d_on_mask):
-            raise VidganError("mask_tv and d_on_mask are settings of masked generators: set mask = true")
+            raise UsageError("mask_tv and d_on_mask are settings of masked generators: set mask = true")
         if self.mask_area < 0 or self.mask_tv < 0:
-            raise VidganError("the mask priors' weights cannot be negative")
+            raise UsageError("the mask priors' weights cannot be negative")
         if self.mask and self.teacher:
-            raise VidganError("a distillation trains unmasked students: leave mask out of it")
+            raise UsageError("a distillation trains unmasked students: leave mask out of it")
         if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):
-            raise VidganError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
+            raise UsageError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
 
 
 # `vidgan distill`'s recipe where the command line is silent (the rest: TrainConfig's). Chosen by measurement on

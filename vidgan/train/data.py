@@ -12,6 +12,7 @@ save, whatever its batch size or number of GPUs.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from PIL import Image, UnidentifiedImageError
 from vidgan.errors import VidganError
 from vidgan.train.config import TrainConfig
 from vidgan.video.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -102,7 +105,7 @@ def load_domain(path: str | Path, side: str, config: TrainConfig, quiet: bool = 
             f"use --preprocess resize_and_crop or a smaller --crop-size"
         )
     if skipped and not quiet:
-        print(f"note: domain {side}: skipped {skipped} unreadable file(s) in {folder}")
+        logger.info(f"note: domain {side}: skipped {skipped} unreadable file(s) in {folder}")
     return Domain(folder, images, skipped)
 
 

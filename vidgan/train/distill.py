@@ -29,11 +29,11 @@ from torch import nn
 from tqdm import tqdm
 
 from vidgan.atomic import atomic_path
-from vidgan.checkpoints import save_tensors
-from vidgan.models import load_model
-from vidgan.nets import ResnetBlock, SeparableResnetBlock
-from vidgan.pipeline.translate import FrameTranslator
-from vidgan.runtime import autocast
+from vidgan.engine.runtime import autocast
+from vidgan.engine.translator import FrameTranslator
+from vidgan.models.checkpoints import save_tensors
+from vidgan.models.nets import ResnetBlock, SeparableResnetBlock
+from vidgan.models.registry import load_model
 from vidgan.train.data import Domain
 
 TARGETS = ("cached", "online")

@@ -12,13 +12,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from vidgan.checkpoints import LoadedModel, dequantize, quantize_int8, save_generator
+from vidgan.engine.runtime import user_dir
 from vidgan.errors import VidganError
-from vidgan.metrics import psnr
-from vidgan.models import load_model
-from vidgan.nets import build_generator, to_signed, to_uint8
-from vidgan.onnx_model import check_images, export_onnx
-from vidgan.runtime import user_dir
+from vidgan.models.checkpoints import LoadedModel, dequantize, quantize_int8, save_generator
+from vidgan.models.nets import build_generator, to_signed, to_uint8
+from vidgan.models.onnx import check_images, export_onnx
+from vidgan.models.registry import load_model
+from vidgan.ops.fidelity import psnr
 from vidgan.train.config import TrainConfig
 
 PAPER_IMAGES = 266_800  # 200 epochs x 1334 images per epoch (horse2zebra, batch 1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -32,10 +33,10 @@ from PIL import Image
 from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
+from vidgan.engine.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
 from vidgan.errors import VidganError
-from vidgan.nets import PatchDiscriminator, build_generator, init_weights, to_signed, to_uint8
+from vidgan.models.nets import PatchDiscriminator, build_generator, init_weights, to_signed, to_uint8
 from vidgan.ops.composite import composite
-from vidgan.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
 from vidgan.train.average import AVERAGED, WeightAverage
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
@@ -49,6 +50,8 @@ from vidgan.train.pool import ImagePool
 from vidgan.train.report import Report
 from vidgan.train.schedule import BudgetFitter, lr_factor, restart_factor, scaled_lr
 from vidgan.train.state import read_compact, write_compact
+
+logger = logging.getLogger(__name__)
 
 NETS = ("G_A", "G_B", "D_A", "D_B")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}  # what --stop-after and --time-budget count
@@ -135,7 +138,8 @@ class Trainer:
     measure; tests pass a clock of their own."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, quiet: bool = False,
-                 stop_after: float | None = None, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
+                 stop_after: float | None = None, clock: Callable[[], float] = time.perf_counter,
+                 save_compact: Path | None = None) -> None:  # fmt: skip
         config.validate()
         self.clock = clock
         self.created = clock()  # budgets count data loading and set-up too
@@ -183,7 +187,7 @@ class Trainer:
         self.fitter = BudgetFitter(config.time_budget) if config.time_budget else None
         self.restarted_at: int | None = None  # step of the last compact restart (the lr ramps up from it)
         self.d_warmup = 0  # discriminator-only steps still due after a compact restart
-        self.save_compact: Path | None = None  # also write a compact state here at every save
+        self.save_compact = save_compact  # also write a compact state here at every save
         self._wrap()
         self.objective = build_objective(self)
 
@@ -506,25 +510,27 @@ def _new_run_dir(config: TrainConfig) -> Path:
 
 def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: Path | None = None,
              quiet: bool = False, stop_after: float | None = None, continue_from: Path | None = None,
-             overrides: dict | None = None, clock: Callable[[], float] = time.perf_counter) -> Trainer:  # fmt: skip
+             overrides: dict | None = None, clock: Callable[[], float] = time.perf_counter,
+             save_compact: Path | None = None) -> Trainer:  # fmt: skip
     """A new run (from `config`), a resumed one (`resume`: the run folder, exactly where it stopped), one
     continued from a compact state (`continue_from`, with `overrides` such as the data's folders), or a new
-    run whose four networks start from another run's weights (`init_from`)."""
+    run whose four networks start from another run's weights (`init_from`). `save_compact`: a folder where
+    every save also writes a compact state."""
     if resume is not None:
         state = load_run_state(resume)
-        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet, stop_after, clock)
+        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet, stop_after, clock, save_compact)
         trainer.load_state_dict(state)
         return trainer
     if continue_from is not None:
         state = read_compact(continue_from)
         # Where the runs go is this machine's business, not the state's (it may come from another machine).
         config = TrainConfig.from_dict(state["config"] | {"runs_dir": TrainConfig.runs_dir} | (overrides or {}))
-        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock)
+        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock, save_compact)
         trainer.load_progress(state)
         trainer.restart()
     else:
         assert config is not None
-        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock)
+        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock, save_compact)
         if init_from is not None:
             _start_from(trainer, Path(init_from), quiet)
     if trainer.dist.main:
@@ -540,7 +546,7 @@ def load_generator_weights(generator: nn.Module, weights: dict, quiet: bool = Tr
     if unexpected or any(not key.startswith("mask_head.") for key in missing):
         raise RuntimeError(f"weights do not match: missing {missing[:3]}, unexpected {unexpected[:3]}")
     if missing and not quiet:
-        print("note: the generators' mask heads start afresh (the weights started from have none)")
+        logger.info("note: the generators' mask heads start afresh (the weights started from have none)")
 
 
 def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
@@ -563,5 +569,5 @@ def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
             trainer.nets[k].load_state_dict(nets[k])
         except (KeyError, RuntimeError):
             if not quiet:
-                print(f"note: {k} starts afresh ({source}'s is missing or of another size)")
+                logger.info(f"note: {k} starts afresh ({source}'s is missing or of another size)")
     trainer.restart()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +24,10 @@ from PIL import Image, UnidentifiedImageError
 
 from vidgan.atomic import atomic_path
 from vidgan.errors import VidganError
-from vidgan.metrics import psnr
+from vidgan.ops.fidelity import psnr
 from vidgan.video.formats import IMAGE_EXTENSIONS
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 FORMATS = {"webp": ("WEBP", ".webp", {"method": 6}), "jpeg": ("JPEG", ".jpg", {"optimize": True})}
 
@@ -41,7 +44,7 @@ def _encode(path: Path, fmt: str, quality: int) -> tuple[bytes, float]:
     return buffer.getvalue(), error
 
 
-def pack(folder: str | Path, out: str | Path, fmt: str = "webp", quality: int = 60, log=print) -> dict:
+def pack(folder: str | Path, out: str | Path, fmt: str = "webp", quality: int = 60) -> dict:
     """Pack every image under `folder` into the zip `out` (written atomically); returns its manifest."""
     folder, out = Path(folder), Path(out)
     if fmt not in FORMATS:
@@ -79,6 +82,6 @@ def pack(folder: str | Path, out: str | Path, fmt: str = "webp", quality: int = 
                 archive.writestr(path.relative_to(folder).with_suffix(suffix).as_posix(), data)
             archive.writestr("pack.json", json.dumps(manifest, indent=2) + "\n")
     manifest["bytes"] = out.stat().st_size
-    log(f"packed {len(packed):,} images into {out} ({manifest['bytes'] / 2**20:.1f} MiB, {fmt} quality {quality}, "
+    say(f"packed {len(packed):,} images into {out} ({manifest['bytes'] / 2**20:.1f} MiB, {fmt} quality {quality}, "
         f"{manifest['psnr_to_source_db']} dB to the sources)")  # fmt: skip
     return manifest

@@ -6,6 +6,7 @@ give."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -40,6 +41,7 @@ class Run(Protocol):
     def _log_due(self) -> bool: ...
 
 
+logger = logging.getLogger(__name__)
 ESTIMATE_AFTER = 5  # steps timed (after the first, which compiles) for the estimate printed up front ...
 ESTIMATE_WITHIN = 20.0  # ... or fewer, once this many seconds have been timed (a slow CPU step takes seconds)
 
@@ -108,18 +110,18 @@ class Report:
         budget = t.config.time_budget
         if budget:
             fits = t.images_seen + int(rate * max(0.0, budget - elapsed))
-            self.bar.write(f"{speed}: the {duration(budget)} budget fits a schedule of about {fits:,} images")
+            logger.info(f"{speed}: the {duration(budget)} budget fits a schedule of about {fits:,} images")
             return
         left = (t.schedule_images - t.images_seen) / rate
         if t.stop_after is None or t.stop_after - elapsed >= left:
-            self.bar.write(f"{speed}: the schedule's {t.schedule_images:,} images take about {duration(left)} here")
+            logger.info(f"{speed}: the schedule's {t.schedule_images:,} images take about {duration(left)} here")
             return
         reach = min(t.schedule_images, t.images_seen + int(rate * max(0.0, t.stop_after - elapsed)))
-        self.bar.write(f"{speed}: this run will reach about {reach:,} of the schedule's {t.schedule_images:,} "
+        logger.info(f"{speed}: this run will reach about {reach:,} of the schedule's {t.schedule_images:,} "
                        f"images ({100 * reach / t.schedule_images:.2g}%)")  # fmt: skip
         if reach < UNDERTRAINED * t.schedule_images:
-            self.bar.write(
-                "warning: far below the schedule; the models will be marked undertrained (a GPU trains "
+            logger.warning(
+                "far below the schedule; the models will be marked undertrained (a GPU trains "
                 "100-1000x faster; `--resume` or `--continue` carries a schedule on across runs)"
             )
 

@@ -27,8 +27,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from vidgan.atomic import atomic_path, write_text
-from vidgan.checkpoints import dequantize, load_generator_file, quantize_int8, save_tensors
 from vidgan.errors import VidganError
+from vidgan.models.checkpoints import dequantize, load_generator_file, quantize_int8, save_tensors
 from vidgan.train.export import export_generators
 
 FORMAT = "vidgan compact training state"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 
 from vidgan.errors import VidganError
 from vidgan.web.queue import JobQueue, Settings
 from vidgan.web.security import Credentials, Guard, allowed_hosts, check_binding
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 SHUTDOWN_GRACE = 2.0  # seconds open connections (a long poll, a slow upload) get at Ctrl-C before they are cut
 
@@ -83,7 +86,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, users: dict[str, str] | None = None,
-          hosts: tuple[str, ...] = (), log=print) -> None:  # fmt: skip
+          hosts: tuple[str, ...] = ()) -> None:  # fmt: skip
     """Run the server until Ctrl-C; at shutdown running jobs are cancelled and every file deleted."""
     require_web()
     check_binding(host, users)
@@ -102,6 +105,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, users: 
 
     server = Server(config)
     shown = f"[{host}]" if ":" in host else host
-    log(f"vidgan serve: http://{shown}:{port} (Ctrl-C stops it)")
+    say(f"vidgan serve: http://{shown}:{port} (Ctrl-C stops it)")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))

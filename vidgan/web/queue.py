@@ -26,15 +26,17 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from vidgan.checkpoints import LoadedModel
+from vidgan.engine.translator import FrameTranslator, make_translator
 from vidgan.errors import VidganError
-from vidgan.models import find_model, load_model, looks_like_path
-from vidgan.official import OFFICIAL_NAMES, official_path
-from vidgan.pipeline.jobs import make_translator, output_name
+from vidgan.models.checkpoints import LoadedModel
+from vidgan.models.official import OFFICIAL_NAMES, official_path
+from vidgan.models.registry import find_model, load_model, looks_like_path
+from vidgan.pipeline.executors import executor_for
+from vidgan.pipeline.files import output_name
 from vidgan.pipeline.options import TranslateOptions
-from vidgan.pipeline.plan import Plan, plan_job, run_plan
+from vidgan.pipeline.plan import Plan, plan_job
 from vidgan.pipeline.progress import Cancelled
-from vidgan.pipeline.translate import FrameTranslator
+from vidgan.pipeline.ray import RayOptions
 from vidgan.video.decode import probe
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
@@ -189,6 +191,7 @@ class JobQueue:
         self.closing = threading.Event()
         self.models: dict[str, LoadedModel] = {}
         self.translators: dict[str, FrameTranslator] = {}
+        self.executor = executor_for(RayOptions(settings.ray) if settings.ray else None, self._translator)
         self.workers = [threading.Thread(target=self._work, name=f"vidgan-job-{i}", daemon=True)
                         for i in range(max(1, settings.workers))]  # fmt: skip
         self.sweeper = threading.Thread(target=self._sweep, name="vidgan-sweep", daemon=True)
@@ -353,12 +356,12 @@ class JobQueue:
                 self.models[name] = load_model(name)
             return self.models[name]
 
-    def _translator(self, name: str, options: TranslateOptions) -> FrameTranslator:
+    def _translator(self, model: LoadedModel, options: TranslateOptions) -> FrameTranslator:
         """One translator per model and worker thread (a translator is not shared between threads)."""
-        key = f"{name}|{options.device}|{threading.get_ident()}"
+        key = f"{model.name}|{options.device}|{threading.get_ident()}"
         with self.lock:
             if key not in self.translators:
-                self.translators[key] = make_translator(self._model(name).generator, options)
+                self.translators[key] = make_translator(model.generator, options)
             return self.translators[key]
 
     def _work(self) -> None:
@@ -384,13 +387,7 @@ class JobQueue:
 
         try:
             loaded = self._model(job.model)
-            if self.settings.ray is not None:
-                from vidgan.cluster import RayOptions, translate_on_ray
-
-                results = translate_on_ray(job.plan, loaded, job.options, RayOptions(self.settings.ray), listen)
-            else:
-                results = run_plan(job.plan, self._translator(job.model, job.options), job.options, listen)
-            result = results[0]
+            result = self.executor.run(job.plan, loaded, job.options, listen)[0]
             if result.error:
                 raise VidganError(result.error)
             job.notices += [*loaded.notices, *result.notices]

@@ -31,8 +31,8 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException
 
 from vidgan.errors import VidganError
-from vidgan.models import list_models
-from vidgan.official import official_path
+from vidgan.models.official import official_path
+from vidgan.models.registry import list_models
 from vidgan.web.queue import JobQueue, LimitReached, Upload
 from vidgan.web.schemas import JobFields
 from vidgan.web.security import Credentials

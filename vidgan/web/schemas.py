@@ -6,11 +6,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vidgan.errors import VidganError
-from vidgan.models import DEFAULT_MODEL
+from vidgan.models.registry import DEFAULT_MODEL
+from vidgan.ops.smoothing import SmoothingConfig
+from vidgan.ops.upsampling import DEFAULT_METHOD
 from vidgan.pipeline.options import TranslateOptions, parse_working_size
-from vidgan.temporal import SmoothingConfig
 from vidgan.units import parse_seconds
-from vidgan.upsample import DEFAULT_METHOD
 from vidgan.video.formats import EncodeSettings
 
 

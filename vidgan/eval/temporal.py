@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 
 from vidgan.errors import VidganError
-from vidgan.metrics import psnr
-from vidgan.temporal import FLOW_METHODS, FlowEstimator, consistent, warp
+from vidgan.ops.fidelity import psnr
+from vidgan.ops.smoothing import FLOW_METHODS, FlowEstimator, consistent, warp
 from vidgan.video.decode import Span, probe, read_frames
 
 MAX_WIDTH = 640  # measured at most this wide: the figure is about flicker, not detail

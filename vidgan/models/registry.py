@@ -14,11 +14,11 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from vidgan.checkpoints import INDEX, LoadedModel, load_generator_file
+from vidgan.engine.runtime import cpu_has_fast_bf16, user_dir
 from vidgan.errors import VidganError
-from vidgan.nets import GeneratorConfig, build_generator, count_macs
-from vidgan.official import OFFICIAL_NAMES, fetch_official, official_path
-from vidgan.runtime import cpu_has_fast_bf16, user_dir
+from vidgan.models.checkpoints import INDEX, LoadedModel, load_generator_file
+from vidgan.models.nets import GeneratorConfig, build_generator, count_macs
+from vidgan.models.official import OFFICIAL_NAMES, fetch_official, official_path
 
 # Models a shipped recipe makes but the package does not hold yet: asking for one says how to make it.
 UNSHIPPED = {"zebra2horse": "pipelines/horse2zebra.toml"}

@@ -16,9 +16,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vidgan.atomic import atomic_path
-from vidgan.checkpoints import load_generator_file, save_generator
+from vidgan.engine.runtime import user_dir
 from vidgan.errors import VidganError
-from vidgan.runtime import user_dir
+from vidgan.models.checkpoints import load_generator_file, save_generator
 
 DEFAULT_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models"
 # The 18 generators the authors publish (scripts/download_cyclegan_model.sh in their repository).

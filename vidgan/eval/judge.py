@@ -19,6 +19,7 @@ last features, before the pooling) says where in an image it sees the animal.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,11 +33,13 @@ from safetensors.torch import load_file
 from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
-from vidgan.checkpoints import save_tensors
 from vidgan.errors import VidganError
-from vidgan.models import find_named
-from vidgan.nets import to_signed
+from vidgan.models.checkpoints import save_tensors
+from vidgan.models.nets import to_signed
+from vidgan.models.registry import find_named
 from vidgan.video.formats import IMAGE_EXTENSIONS
+
+say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 
 SIZE = 128  # judge input side: enough for stripes and fur, cheap on a CPU
 FEATURES = 64
@@ -138,7 +141,7 @@ def _accuracy(judge: Judge, a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | Path, name: str,
-                out_dir: str | Path, config: JudgeConfig = JudgeConfig(), log=print) -> Path:  # fmt: skip
+                out_dir: str | Path, config: JudgeConfig = JudgeConfig()) -> Path:  # fmt: skip
     """Train a judge on folders a, b; report held-out accuracy on test_a, test_b; write NAME.safetensors
     and NAME.json in out_dir."""
     torch.manual_seed(config.seed)
@@ -173,7 +176,7 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
             loss.backward()
             opt.step()
             sched.step()
-        log(
+        say(
             f"epoch {epoch + 1}/{config.epochs}: loss {loss.item():.3f}, "
             f"held-out accuracy {_accuracy(judge, ta, tb):.3f}"
         )

@@ -26,10 +26,10 @@ import torch
 from torch import nn
 
 from vidgan.atomic import atomic_path
-from vidgan.checkpoints import LoadedModel
+from vidgan.engine.runtime import user_dir
 from vidgan.errors import VidganError
-from vidgan.metrics import psnr
-from vidgan.runtime import user_dir
+from vidgan.models.checkpoints import LoadedModel
+from vidgan.ops.fidelity import psnr
 
 OPSET = 17
 MIN_PSNR = 40.0  # dB of onnxruntime's output to torch's on the check images: below this the file is refused

@@ -39,14 +39,14 @@ from PIL import Image
 from tqdm import tqdm
 
 from vidgan.atomic import atomic_path, write_text
-from vidgan.judge import image_files, load_images, load_judge
-from vidgan.metrics import psnr
-from vidgan.metrics.distances import frechet_distance, kernel_inception_distance
-from vidgan.metrics.inception import fid_inception
-from vidgan.models import load_model
-from vidgan.pipeline.translate import FrameTranslator
-from vidgan.runtime import pick_device
-from vidgan.temporal import grey
+from vidgan.engine.runtime import pick_device
+from vidgan.engine.translator import FrameTranslator
+from vidgan.eval.distances import frechet_distance, kernel_inception_distance
+from vidgan.eval.inception import fid_inception
+from vidgan.eval.judge import image_files, load_images, load_judge
+from vidgan.models.registry import load_model
+from vidgan.ops.fidelity import psnr
+from vidgan.ops.smoothing import grey
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
 HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves

@@ -8,17 +8,15 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
-from torch import nn
 
 from vidgan.atomic import atomic_path, check_output_path
+from vidgan.engine.translator import FrameTranslator
 from vidgan.errors import VidganError
+from vidgan.ops.upsampling import Upsampler
 from vidgan.pipeline.clip import upsampling_method, working_size
 from vidgan.pipeline.composite import composite_at_output_size
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.record import Result
-from vidgan.pipeline.translate import FrameTranslator, default_batch_size
-from vidgan.runtime import pick_device, pick_precision
-from vidgan.upsample import Upsampler
 from vidgan.video.formats import CONTAINERS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 
@@ -85,20 +83,3 @@ def folder_jobs(src_dir: Path, out_dir: Path, recursive: bool, model: str = "") 
         if path.suffix.lower() in IMAGE_EXTENSIONS | VIDEO_EXTENSIONS:
             jobs.append((path, out_dir / path.relative_to(src_dir).with_name(output_name(path, model))))
     return jobs
-
-
-def make_translator(model: nn.Module, options: TranslateOptions) -> FrameTranslator:
-    """The translator `options` ask for: the device, its precision, the backend that runs the generator."""
-    device = pick_device(options.device)
-    batch = options.batch_size or default_batch_size(device)
-    precision = pick_precision(device, options.precision)
-    if options.backend == "onnxruntime":
-        from vidgan.onnx_model import OnnxGenerator  # onnxruntime is an extra: loaded only when asked for
-
-        precision = "fp32" if options.precision == "auto" else precision  # the graph is fp32
-        if device.type != "cpu" or options.compile or precision != "fp32":
-            raise VidganError(
-                "--backend onnxruntime runs fp32 on the CPU: use --device cpu, and no --compile or --precision"
-            )
-        model = OnnxGenerator(model)
-    return FrameTranslator(model, device, precision, options.compile, batch)

@@ -19,6 +19,7 @@ vidgan only says what they are. Needs the extra: `pip install 'vidgan[ray]'`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass
 
@@ -27,13 +28,15 @@ from torch import nn
 from tqdm import tqdm
 
 from vidgan.atomic import leftover_temporaries
-from vidgan.checkpoints import LoadedModel
+from vidgan.engine.translator import make_translator
 from vidgan.errors import VidganError
-from vidgan.pipeline.jobs import make_translator
+from vidgan.models.checkpoints import LoadedModel
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.pipeline.plan import Plan, Unit, run_unit
 from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.record import Result
+
+logger = logging.getLogger(__name__)
 
 # On a cluster a clip over 300 s is cut into segments of 60 s even without --segment (plan_job's long_clips).
 LONG_CLIPS = (300.0, 60.0)
@@ -145,7 +148,7 @@ def _drive(ray, plan: Plan, model: LoadedModel, options: TranslateOptions, ray_o
                 for leftover in leftover_temporaries(unit.writes):  # a killed worker's
                     leftover.unlink(missing_ok=True)
                 for notice in done[unit].notices:
-                    bar.write(f"note: {unit.src.name}: {notice}")
+                    logger.info(f"note: {unit.src.name}: {notice}")
             frames = ray.get(tally.count.remote()) + sum(u.info is None for u in done)
             if listener is not None and frames > bar.n:
                 listener(frames - bar.n)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgan.metrics import psnr
+from vidgan.ops.fidelity import psnr
 
 LEFT_ALONE = 12.0  # grey levels (0-255): where the working-size output is this close to the input
 

@@ -23,7 +23,7 @@ from torch import nn
 
 from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
-from vidgan.nets import FAMILIES, GeneratorConfig, build_generator
+from vidgan.models.nets import FAMILIES, GeneratorConfig, build_generator
 
 FORMAT_VERSION = 1
 _SCALE = ".int8_scale"  # suffix of the per-filter scale stored beside an int8 weight

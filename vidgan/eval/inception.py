@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vidgan.errors import VidganError
-from vidgan.metrics.distances import frechet_distance
+from vidgan.eval.distances import frechet_distance
 
 
 class Conv(nn.Module):

@@ -1,0 +1,1 @@
+"""Measuring translations: the judges, `vidgan eval`'s figures, temporal and upsampling metrics."""

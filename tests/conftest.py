@@ -36,7 +36,7 @@ def trained_inverter(tmp_path_factory):
     import numpy as np
     from clips import inverter_config, tinted, write_inverted_pair
 
-    from vidgan.train.loop import open_run
+    from vidgan.train.runs import open_run
 
     folder = tmp_path_factory.mktemp("inverter")
     a, b = write_inverted_pair(folder)

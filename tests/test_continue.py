@@ -17,7 +17,7 @@ from vidgan.cli import main
 from vidgan.models.checkpoints import load_generator_file
 from vidgan.models.registry import list_models
 from vidgan.train.export import export_run
-from vidgan.train.loop import open_run
+from vidgan.train.runs import open_run
 from vidgan.train.state import read_compact
 
 
@@ -139,8 +139,8 @@ def test_the_weight_average_is_exported_and_travels_in_compact_states(tmp_path, 
     compact state's models are the average, the weights trained on travel beside it and go on training."""
     trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=3, ema=0.5), quiet=True)
     expected = {k: v.clone() for k, v in trainer.nets["G_A"].state_dict().items()}
+    trainer.start_schedules()
     for _ in range(3):
-        trainer.set_lr()
         trainer.train_step()
         expected = {k: 0.5 * expected[k] + 0.5 * v for k, v in trainer.nets["G_A"].state_dict().items()}
     average = trainer.average.nets["G_A"].state_dict()

@@ -121,7 +121,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     from clips import inverter_config, write_inverted_pair
 
     from vidgan.models.checkpoints import load_generator_file
-    from vidgan.train.loop import open_run
+    from vidgan.train.runs import open_run
 
     spec = importlib.util.spec_from_file_location("ship", ROOT / "pipelines" / "ship.py")
     ship = importlib.util.module_from_spec(spec)

@@ -147,7 +147,7 @@ def test_cycle_gan_starts_from_a_distillation(tmp_path, teacher_file):
               "--n-blocks", "1", "--sample-every", "0", "-q", "--no-export"]  # fmt: skip
     assert invoke("distill", teacher_file, *common, "--name", "d", "--iterations", "4").exit_code == 0
     from vidgan.train.config import TrainConfig
-    from vidgan.train.loop import open_run
+    from vidgan.train.runs import open_run
 
     config = TrainConfig(a=str(a), b=str(b), name="c", runs_dir=str(tmp_path / "runs"), generator="mobile", ngf=4,
                          n_blocks=1, ndf=8, load_size=36, crop_size=32, iterations=3, sample_every=0)  # fmt: skip

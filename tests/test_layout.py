@@ -58,11 +58,11 @@ def test_readme_module_map_names_every_module():
 # Floors, top to bottom: a module imports from its own floor or those below, never from above, so a reader
 # follows a clip from the command to the file (and a training step to the optimiser) going down only.
 FLOORS = [
-    {"cli", "__main__"},  # the command line: parsing and printing
+    {"cli", "__main__", "__init__"},  # the command line (parsing, printing); the package's lazy names
     {"api", "web", "bench"},  # the Python API, the server, the benchmarks
     {"pipeline", "train", "eval"},  # what a translation, a training run, a measurement do
     {"engine", "models", "video", "ops"},  # running a generator, the generators, PyAV, the arithmetic
-    {"errors", "atomic", "units", "install", "__init__"},  # below everything
+    {"errors", "atomic", "units", "install"},  # below everything
 ]
 
 

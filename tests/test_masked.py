@@ -55,7 +55,7 @@ def test_the_clamped_mask_still_passes_gradients():
 
 
 def test_an_unmasked_generators_weights_warm_start_a_masked_one():
-    from vidgan.train.loop import load_generator_weights
+    from vidgan.train.runs import load_generator_weights
 
     plain = init_weights(build_generator(GeneratorConfig(ngf=8, n_blocks=1, family="mobile")))
     masked = build_generator(GeneratorConfig(ngf=8, n_blocks=1, family="mobile", mask=True))
@@ -118,7 +118,7 @@ def test_the_masked_objective_learns_to_change_the_square_and_keep_the_backgroun
     """A coloured square to change (red to blue) on a textured background to keep: the masked CycleGAN's
     mask must cover the square and be exactly 0 on the background away from it, where the translation is
     then the input, bit for bit. 300 iterations at 32 px, priors growing over the first 600 images."""
-    from vidgan.train.loop import open_run
+    from vidgan.train.runs import open_run
 
     a, b = write_square_pair(tmp_path)
     config = inverter_config(a, b, tmp_path / "runs", generator="mobile", preprocess="resize", crop_size=32,

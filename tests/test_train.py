@@ -24,9 +24,9 @@ from vidgan.models.registry import find_model, load_model
 from vidgan.train.config import TrainConfig, load_recipe
 from vidgan.train.data import PairSampler, load_domain
 from vidgan.train.export import export_run, int8_fidelity
-from vidgan.train.loop import open_run
 from vidgan.train.losses import gan_loss
 from vidgan.train.pool import ImagePool
+from vidgan.train.runs import open_run
 from vidgan.train.schedule import BudgetFitter, lr_factor
 from vidgan.units import parse_seconds
 
@@ -108,7 +108,7 @@ def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, cap
     it gives afterwards is that one schedule: the log's last line, the state, the card's."""
     from clips import inverter_config, write_inverted_pair
 
-    from vidgan.train import loop, report
+    from vidgan.train import report, runs
     from vidgan.train.export import load_run_state
     from vidgan.train.progress import describe
 
@@ -116,7 +116,7 @@ def test_a_time_budget_with_slow_steps_is_kept_and_estimated_early(tmp_path, cap
     monkeypatch.setattr(report, "ESTIMATE_WITHIN", 1.5)
     caplog.set_level("INFO", logger="vidgan")
     clock = StepClock()
-    trainer = loop.open_run(inverter_config(a, b, tmp_path / "runs", iterations=None, time_budget=8.0), clock=clock)
+    trainer = runs.open_run(inverter_config(a, b, tmp_path / "runs", iterations=None, time_budget=8.0), clock=clock)
     clock.now = 2.0  # loading and set-up
     real_step = trainer.train_step
 
@@ -249,9 +249,9 @@ def test_the_merged_step_computes_the_paper_steps_losses_and_gradients(tmp_path,
     trainer = open_run(tiny(a, b, tmp_path, identity=0.5, batch_size=3, pool_size=4), None, None, quiet=True)
     for net in trainer.nets.values():
         net.double()
-    trainer._fresh_optimisers()
     trainer.lr = 0.0  # the steps leave the weights as they are, and their gradients in .grad
-    trainer.set_lr()
+    trainer._fresh_optimisers()
+    trainer.start_schedules()
     for _ in range(2):  # the second step draws from filled pools
         real_a, real_b = (x.double() for x in trainer._batches(trainer.images_seen))
         expected_losses, expected_grads = paper_step(trainer, real_a, real_b, copy.deepcopy(trainer.pools))

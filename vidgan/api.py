@@ -59,20 +59,12 @@ def translate(src: str | os.PathLike, dst: str | os.PathLike | None = None, mode
     `listener` is told the frames done as they are (and may raise `Cancelled` to stop).
     """
     from vidgan.models.registry import faster_alternative
-    from vidgan.pipeline.executors import executor_for
+    from vidgan.pipeline.executors import run_job
     from vidgan.pipeline.options import TranslateOptions
-    from vidgan.pipeline.plan import plan_job
 
-    options = options or TranslateOptions()
     loaded = _resolve(model)
-    executor = executor_for(ray, advice=faster_alternative(loaded.name))
-    plan = plan_job(src, dst, loaded.name, options, recursive, executor.long_clips)
-    results = executor.run(plan, loaded, options, listener)
-    if not plan.folder and results[0].error:
-        raise VidganError(results[0].error)
-    for result in results:
-        result.notices[:0] = loaded.notices
-    return results
+    return run_job(src, dst, loaded, options or TranslateOptions(), recursive, ray, listener,
+                   faster_alternative(loaded.name))  # fmt: skip
 
 
 def translate_video(src: str | os.PathLike, dst: str | os.PathLike | None = None,
@@ -226,7 +218,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, users: 
 def bench(**settings) -> str:
     """`vidgan bench`: translation speed, models against each other, x264 presets, or the plumbing against
     another checkout, each with its baseline measured in the same run (bench/translate.py)."""
-    from vidgan.bench.translate import bench as run
+    from vidgan.bench import bench as run
 
     return run(**settings)
 

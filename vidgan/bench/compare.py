@@ -47,10 +47,7 @@ def plumbing_against(other: Path, clips: list[Path], repeats: int = 3) -> list[A
     """The video plumbing of this vidgan against another source tree's (e.g. a worktree of the previous
     release): each translates the clip with an identity model through its own Python API (the same call in
     both) in a process of its own; runs alternate, best of `repeats`."""
-
-    import vidgan
-
-    ours = Path(vidgan.__file__).resolve().parents[1]
+    ours = Path(__file__).resolve().parents[2]  # this source tree
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for clip in clips:

@@ -17,9 +17,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vidgan.api import translate
 from vidgan.eval.temporal import frames_of, temporal_report
+from vidgan.models.registry import load_model
 from vidgan.ops.smoothing import DEFAULT_STRENGTH, MotionEstimator, Smoother, SmoothingConfig
+from vidgan.pipeline.executors import run_job
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.video.formats import EncodeSettings
 
@@ -64,7 +65,7 @@ def run_smoothing_benchmark(jobs: list[tuple[Path, str]], duration: float | None
                 options = TranslateOptions(quiet=True, duration=duration, encode=EncodeSettings(crf=12),
                                            smooth=SmoothingConfig(mode, strength))  # fmt: skip
                 outputs[mode] = tmp / f"{clip.stem}_{mode}.mp4"
-                translate(clip, outputs[mode], model, options)
+                run_job(clip, outputs[mode], load_model(model), options)
             for mode, path in outputs.items():
                 report = temporal_report(clip, path, None if mode == "none" else outputs["none"], duration=duration)
                 row = SmoothRow(clip.name, mode, report["warping_error"]["dis"], report["warping_error"]["farneback"],

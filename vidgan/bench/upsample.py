@@ -25,7 +25,6 @@ import torch
 from PIL import Image
 from torch import nn
 
-from vidgan.api import translate
 from vidgan.engine.runtime import pick_device
 from vidgan.engine.translator import FrameTranslator
 from vidgan.eval.judge import image_files, load_judge
@@ -35,6 +34,7 @@ from vidgan.models.registry import load_model
 from vidgan.ops.smoothing import SmoothingConfig
 from vidgan.ops.upsampling import METHODS, Upsampler
 from vidgan.pipeline.clip import working_size
+from vidgan.pipeline.executors import run_job
 from vidgan.pipeline.options import TranslateOptions
 from vidgan.video.decode import probe, read_frames
 from vidgan.video.formats import EncodeSettings
@@ -155,7 +155,7 @@ def in_pipeline(clip: Path, model: str, duration: float | None) -> list[Pipeline
             out = Path(tmp) / f"{i}.mp4"
             options = TranslateOptions(upsample=method, smooth=SmoothingConfig("flow"), duration=duration,
                                        encode=EncodeSettings(crf=12), quiet=True)  # fmt: skip
-            result = translate(clip, out, generator, options)[0]
+            result = run_job(clip, out, generator, options)[0]
             report = temporal_report(clip, out, duration=duration)["warping_error"]
             rows.append(PipelineRow(clip.name, name, report["dis"], report["farneback"], result.fps))
             say(f"{clip.name}, --smooth flow --upsample {name}: warping error {rows[-1].dis:.6f} (DIS), "

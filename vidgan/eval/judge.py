@@ -140,6 +140,44 @@ def _accuracy(judge: Judge, a: torch.Tensor, b: torch.Tensor) -> float:
     return float(((judge.logits(a) <= 0).sum() + (judge.logits(b) > 0).sum()) / (len(a) + len(b)))
 
 
+def _training_batch(images: torch.Tensor, idx: torch.Tensor, load: int, grey: bool, g: torch.Generator) -> torch.Tensor:
+    """The judge's input for images[idx]: a random 128 crop of the `load`-px images, perhaps flipped; for a
+    colour-blind judge with random brightness and contrast too (they are not what a domain is either)."""
+    y0, x0 = torch.randint(0, load - SIZE + 1, (2,), generator=g).tolist()
+    batch = images[idx, :, y0 : y0 + SIZE, x0 : x0 + SIZE]
+    if torch.rand(1, generator=g).item() < 0.5:
+        batch = batch.flip(-1)
+    x = to_input(batch, grey)
+    if grey:
+        gain, shift = torch.rand(2, len(x), 1, 1, 1, generator=g)
+        x = (x * (0.6 + 0.8 * gain) + 0.4 * (shift - 0.5)).clamp(-1, 1)
+    return x
+
+
+def _fit(judge: Judge, images: torch.Tensor, labels: torch.Tensor, load: int, config: JudgeConfig,
+         held_out: tuple[torch.Tensor, torch.Tensor]) -> None:  # fmt: skip
+    """Adam with a one-cycle schedule over `config.epochs` passes; the held-out accuracy said after each."""
+    net = judge.net
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    per_step = min(config.batch_size, len(images))  # a small folder still makes whole batches
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * (len(images) // per_step),
+                                                pct_start=0.15)  # fmt: skip
+    g = torch.Generator().manual_seed(config.seed)
+    for epoch in range(config.epochs):
+        net.train()
+        order = torch.randperm(len(images), generator=g)
+        for i in range(0, len(order) - per_step + 1, per_step):
+            idx = order[i : i + per_step]
+            loss = F.binary_cross_entropy_with_logits(net(_training_batch(images, idx, load, config.grey, g)),
+                                                      labels[idx])  # fmt: skip
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+        say(f"epoch {epoch + 1}/{config.epochs}: loss {loss.item():.3f}, held-out accuracy "
+            f"{_accuracy(judge, *held_out):.3f}")  # fmt: skip
+
+
 def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | Path, name: str,
                 out_dir: str | Path, config: JudgeConfig = JudgeConfig()) -> Path:  # fmt: skip
     """Train a judge on folders a, b; report held-out accuracy on test_a, test_b; write NAME.safetensors
@@ -150,36 +188,8 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     xa, xb = load_images(image_files(a), load), load_images(image_files(b), load)
     ta, tb = load_images(image_files(test_a), SIZE), load_images(image_files(test_b), SIZE)
     images = torch.cat([xa, xb])
-    labels = torch.cat([torch.zeros(len(xa)), torch.ones(len(xb))])
-    net = JudgeNet(config.width)
-    judge = Judge(net, {}, config.grey)
-    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
-    per_step = min(config.batch_size, len(images))  # a small folder still makes whole batches
-    steps = config.epochs * (len(images) // per_step)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=steps, pct_start=0.15)
-    g = torch.Generator().manual_seed(config.seed)
-    for epoch in range(config.epochs):
-        net.train()
-        order = torch.randperm(len(images), generator=g)
-        for i in range(0, len(order) - per_step + 1, per_step):
-            idx = order[i : i + per_step]
-            y0, x0 = torch.randint(0, load - SIZE + 1, (2,), generator=g).tolist()
-            batch = images[idx, :, y0 : y0 + SIZE, x0 : x0 + SIZE]
-            if torch.rand(1, generator=g).item() < 0.5:
-                batch = batch.flip(-1)
-            x = to_input(batch, config.grey)
-            if config.grey:  # brightness and contrast are not what a domain is either
-                gain, shift = torch.rand(2, len(x), 1, 1, 1, generator=g)
-                x = (x * (0.6 + 0.8 * gain) + 0.4 * (shift - 0.5)).clamp(-1, 1)
-            loss = F.binary_cross_entropy_with_logits(net(x), labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-        say(
-            f"epoch {epoch + 1}/{config.epochs}: loss {loss.item():.3f}, "
-            f"held-out accuracy {_accuracy(judge, ta, tb):.3f}"
-        )
+    judge = Judge(JudgeNet(config.width), {}, config.grey)
+    _fit(judge, images, torch.cat([torch.zeros(len(xa)), torch.ones(len(xb))]), load, config, (ta, tb))
     accuracy = _accuracy(judge, ta, tb)
     card = {
         "name": name,
@@ -202,7 +212,7 @@ def train_judge(a: str | Path, b: str | Path, test_a: str | Path, test_b: str | 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.safetensors"
     with atomic_path(path, overwrite=True) as tmp:
-        save_tensors({k: v.contiguous() for k, v in net.state_dict().items()}, tmp,
+        save_tensors({k: v.contiguous() for k, v in judge.net.state_dict().items()}, tmp,
                      {"kind": "judge", "width": str(config.width), "grey": str(config.grey)})  # fmt: skip
     write_text(path.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     return path

@@ -43,7 +43,7 @@ from vidgan.engine.runtime import pick_device
 from vidgan.engine.translator import FrameTranslator
 from vidgan.eval.distances import frechet_distance, kernel_inception_distance
 from vidgan.eval.inception import fid_inception
-from vidgan.eval.judge import image_files, load_images, load_judge
+from vidgan.eval.judge import Judge, image_files, load_images, load_judge
 from vidgan.models.registry import load_model
 from vidgan.ops.fidelity import psnr
 from vidgan.ops.smoothing import grey
@@ -199,63 +199,63 @@ def contact_sheet(rows: list[torch.Tensor], path: Path, columns: int = 8, thumb:
     return path
 
 
+def judge_figures(judge: Judge, name: str, fake_b: torch.Tensor, real_a: torch.Tensor, real_b: torch.Tensor,
+                  towards_b: bool) -> dict:  # fmt: skip
+    """The judge's score of the translations, and its feature distances (translated vs real target, beside
+    the ceiling real source vs target and the floor of two halves of the target)."""
+    share_b = judge.share_b(fake_b)
+    feats = {key: judge.features(images) for key, images in (("fake", fake_b), ("a", real_a), ("b", real_b))}
+    half = len(feats["b"]) // 2
+    pairs = {"translated_vs_real": (feats["fake"], feats["b"]), "ceiling_real_a_vs_real_b": (feats["a"], feats["b"]),
+             "floor_real_b_halves": (feats["b"][:half], feats["b"][half:])}  # fmt: skip
+    return {"judge": name, "judge_accuracy": judge.card.get("held_out", {}).get("accuracy"),
+            "judge_score": share_b if towards_b else 1 - share_b,
+            "judge_fid": {k: frechet_distance(*v) for k, v in pairs.items()},
+            "judge_kid": {k: kernel_inception_distance(*v)[0] for k, v in pairs.items()}}  # fmt: skip
+
+
+def reverse_figures(back: FrameTranslator, name: str, fake_b: torch.Tensor, real_a: torch.Tensor,
+                    real_b: torch.Tensor) -> tuple[dict, float, torch.Tensor]:  # fmt: skip
+    """Through the reverse model: the cycle's error, and the stripes' reference (real target images where the
+    reverse model changes them: their animals); returns (the cycle figures, the reference, F(G(a)))."""
+    rec_a = translate_images(back, fake_b, desc=f"back with {name}")
+    target_regions = changed_regions(back, real_b, translate_images(back, real_b))
+    diff = (rec_a.float() - real_a.float()) / 127.5
+    cycle = {"reverse": name, "l1": float(diff.abs().mean()), "psnr_db": psnr(float((diff**2).mean()), peak=2.0)}
+    return cycle, stripe_energy(real_b, target_regions), rec_a
+
+
 def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, reverse: str | None = None,
              inception: str | Path | None = None, out_dir: str | Path = "eval", device: str = "auto",
              limit: int | None = None, blind_judge: str | None = None) -> dict:  # fmt: skip
     """Evaluate `model` translating the images of a_dir towards domain b_dir; writes eval.json,
     eval.md and contact_sheet.png in out_dir and returns the figures. `blind_judge`: a colour-blind judge
-    of the same pair (the colour-blind score, the animal's detail)."""
+    of the same pair (its score)."""
     out_dir = Path(out_dir)
     files_a, files_b = image_files(a_dir)[:limit], image_files(b_dir)[:limit]  # before any work or folder
     loaded = load_model(model)
     dev = pick_device(device)
     translator = FrameTranslator(loaded.generator, dev, "fp32")
-    real_a = load_images(files_a, EVAL_SIZE)
-    real_b = load_images(files_b, EVAL_SIZE)
+    real_a, real_b = load_images(files_a, EVAL_SIZE), load_images(files_b, EVAL_SIZE)
     fake_b = translate_images(translator, real_a, desc=f"translating with {model}")
-    j = load_judge(judge)
     towards_b = loaded.card.get("direction", "A->B") != "B->A"
-    share_b = j.share_b(fake_b)
-    feats = {name: j.features(images) for name, images in (("fake", fake_b), ("a", real_a), ("b", real_b))}
-    half = len(feats["b"]) // 2
-    report: dict = {
-        "model": model,
-        "a": str(a_dir),
-        "b": str(b_dir),
-        "images": len(real_a),
-        "judge": judge,
-        "judge_accuracy": j.card.get("held_out", {}).get("accuracy"),
-        "judge_score": share_b if towards_b else 1 - share_b,
-        "judge_fid": {
-            "translated_vs_real": frechet_distance(feats["fake"], feats["b"]),
-            "ceiling_real_a_vs_real_b": frechet_distance(feats["a"], feats["b"]),
-            "floor_real_b_halves": frechet_distance(feats["b"][:half], feats["b"][half:]),
-        },
-        "judge_kid": {
-            "translated_vs_real": kernel_inception_distance(feats["fake"], feats["b"])[0],
-            "ceiling_real_a_vs_real_b": kernel_inception_distance(feats["a"], feats["b"])[0],
-            "floor_real_b_halves": kernel_inception_distance(feats["b"][:half], feats["b"][half:])[0],
-        },
-    }
+    report = {"model": model, "a": str(a_dir), "b": str(b_dir), "images": len(real_a),
+              **judge_figures(load_judge(judge), judge, fake_b, real_a, real_b, towards_b)}  # fmt: skip
     if blind_judge:
-        blind = load_judge(blind_judge)
-        share = blind.share_b(fake_b)
+        blind = judge_figures(load_judge(blind_judge), blind_judge, fake_b, real_a, real_b, towards_b)
         report["blind_judge"] = {
             "judge": blind_judge,
-            "accuracy": blind.card.get("held_out", {}).get("accuracy"),
-            "score": share if towards_b else 1 - share,
+            "accuracy": blind["judge_accuracy"],
+            "score": blind["judge_score"],
         }
     changed = changed_regions(translator, real_a, fake_b)
     report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
     report["background_shift"] = background_shift(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
-    report["texture"] = {
-        "high_pass_ratio": high_pass_ratio(real_a, fake_b),
-        "grid_ratio": grid_ratio(real_a, fake_b),
-        "scene_correlation_mean": float(np.mean(scene)),
-        "scene_correlation_min": min(scene),
-    }
+    report["texture"] = {"high_pass_ratio": high_pass_ratio(real_a, fake_b),
+                         "grid_ratio": grid_ratio(real_a, fake_b), "scene_correlation_mean": float(np.mean(scene)),
+                         "scene_correlation_min": min(scene)}  # fmt: skip
     teacher = loaded.card.get("teacher", {})
     if teacher.get("model") and towards_b:  # distilled from it (and perhaps trained on since)
         by_teacher = translate_images(FrameTranslator(load_model(teacher["model"]).generator, dev, "fp32"), real_a,
@@ -267,13 +267,9 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     rows = [real_a, fake_b]
     if reverse:
         back = FrameTranslator(load_model(reverse).generator, dev, "fp32")
-        rec_a = translate_images(back, fake_b, desc=f"back with {reverse}")
-        # real target images where the reverse model changes them: their animals, for the stripes' reference
-        target_regions = changed_regions(back, real_b, translate_images(back, real_b))
-        report["stripes"]["target_real"] = stripe_energy(real_b, target_regions)
-        diff = (rec_a.float() - real_a.float()) / 127.5
-        mse = float((diff**2).mean())
-        report["cycle"] = {"reverse": reverse, "l1": float(diff.abs().mean()), "psnr_db": psnr(mse, peak=2.0)}
+        report["cycle"], report["stripes"]["target_real"], rec_a = reverse_figures(
+            back, reverse, fake_b, real_a, real_b
+        )
         rows.append(rec_a)
     if inception:
         report["fid_inception"] = fid_inception(inception, fake_b, real_b, dev)

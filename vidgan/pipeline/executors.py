@@ -4,12 +4,16 @@ the server choose one here, and only here."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
+from torch import nn
+
 from vidgan.engine.translator import FrameTranslator, make_translator
+from vidgan.errors import VidganError
 from vidgan.models.checkpoints import LoadedModel
 from vidgan.pipeline.options import TranslateOptions
-from vidgan.pipeline.plan import Plan, run_plan
+from vidgan.pipeline.plan import Plan, plan_job, run_plan
 from vidgan.pipeline.progress import Listener
 from vidgan.pipeline.ray import LONG_CLIPS, RayOptions, translate_on_ray
 from vidgan.pipeline.record import Result
@@ -54,3 +58,20 @@ class OnRay:
 def executor_for(ray: RayOptions | None, translator_for: TranslatorFor = new_translator,
                  advice: str | None = None) -> Local | OnRay:  # fmt: skip
     return OnRay(ray) if ray is not None else Local(translator_for, advice)
+
+
+def run_job(src: str | os.PathLike, dst: str | os.PathLike | None, model: LoadedModel | nn.Module,
+            options: TranslateOptions, recursive: bool = False, ray: RayOptions | None = None,
+            listener: Listener | None = None, advice: str | None = None) -> list[Result]:  # fmt: skip
+    """A translation job from start to end: planned and checked once (plan.py), run by the executor `ray`
+    asks for; a single file's failure raises. What vidgan.api.translate runs once it has the model."""
+    if isinstance(model, nn.Module):
+        model = LoadedModel(type(model).__name__.lower(), model)
+    executor = executor_for(ray, advice=advice)
+    plan = plan_job(src, dst, model.name, options, recursive, executor.long_clips)
+    results = executor.run(plan, model, options, listener)
+    if not plan.folder and results[0].error:
+        raise VidganError(results[0].error)
+    for result in results:
+        result.notices[:0] = model.notices
+    return results

@@ -48,6 +48,7 @@ class TrainConfig:
     mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
+    mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
@@ -92,6 +93,18 @@ class TrainConfig:
             raise VidganError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         return cls(**values)
 
+    def schedule_images(self, epoch_images: float, images_per_step: int) -> int | None:
+        """The schedule asked for, in images per side: `images`, or `iterations` steps, or `epochs` of
+        `epoch_images` (200 epochs of horse2zebra: the paper's 266,800); None for a time budget, whose schedule
+        is fitted to it once the speed is known (and is then the one total every report gives)."""
+        if self.time_budget:
+            return None
+        if self.images:
+            return self.images
+        if self.iterations:
+            return self.iterations * images_per_step
+        return max(1, round((self.epochs or 200) * epoch_images))
+
     def generator_config(self) -> GeneratorConfig:
         """What the run's generators are, as their checkpoints record it."""
         return GeneratorConfig(ngf=self.ngf, n_blocks=self.n_blocks, family=self.generator, mask=self.mask)
@@ -120,8 +133,8 @@ class TrainConfig:
         policy = {p for p in self.diffaugment.split(",") if p}
         if policy - {"color", "translation", "cutout"}:
             raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
-        if not self.mask and (self.mask_tv or self.d_on_mask):
-            raise UsageError("mask_tv and d_on_mask are settings of masked generators: set mask = true")
+        if not self.mask and (self.mask_tv or self.d_on_mask or not self.mask_cycle_grad):
+            raise UsageError("mask_tv, d_on_mask, mask_cycle_grad are settings of masked generators: set mask = true")
         if self.mask_area < 0 or self.mask_tv < 0:
             raise UsageError("the mask priors' weights cannot be negative")
         if self.mask and self.teacher:

@@ -64,6 +64,41 @@ def undertrained(state: dict) -> bool:
     return state["images_seen"] < UNDERTRAINED * state["aim_images"]
 
 
+def model_card(state: dict, net: str, name: str, source: str, target: str, precision: str) -> dict:
+    """The card of one generator of a run's state (G_A: A -> B, G_B: B -> A): what it is, its recipe and data,
+    and where its schedule stood."""
+    config, seen, aim = state["config"], state["images_seen"], state["aim_images"]
+    teacher = config.get("teacher")
+    made = "trained by vidgan"
+    if teacher:
+        made = f"distilled from {teacher} by vidgan" if net == "G_A" else f"the inverse of {teacher}, distilled"
+    card = {
+        "name": name,
+        "description": f"{source} -> {target}, {made} ({seen:,} of {aim:,} images)",
+        "direction": "A->B" if net == "G_A" else "B->A",
+        "domains": {"input": source, "output": target},
+        "recipe": config,
+        "data": {"a": config["a"], "b": config["b"], "licence": config["data_licence"]},
+        "training": {
+            "iterations": state["step"],
+            "images_seen": seen,
+            "schedule_images": state["schedule_images"],
+            "aim_images": aim,
+            "undertrained": undertrained(state),
+            "paper_images_seen": PAPER_IMAGES,
+            "seconds": round(state["train_seconds"], 1),
+            "device": state.get("device", "unknown"),
+            "runs": state.get("runs", []),
+            "weights": f"moving average, decay {config['ema']:g} per step" if state.get("ema") else "last step",
+        },
+        "precision": precision,
+        "metrics": {},
+    }
+    if teacher:  # what the student reproduces: the teacher (G_A) or its inverse on the teacher's outputs (G_B)
+        card["teacher"] = {"model": teacher, "role": "reproduces it" if net == "G_A" else "inverts it"}
+    return card
+
+
 def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
                       max_shard_bytes: int | None = None, fmt: str = "safetensors") -> list[Path]:  # fmt: skip
     """Write both generators of a run's state with their cards (the weight average where the run keeps
@@ -76,7 +111,6 @@ def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name_a, name_b, reverse = domain_names(config["name"])
-    seen, aim = state["images_seen"], state["aim_images"]
     weights = state.get("ema") or state["nets"]
     written = []
     for net, name, source, target, samples in (
@@ -86,36 +120,8 @@ def export_generators(state: dict, out_dir: str | Path, precision: str = "fp16",
         generator = build_generator(TrainConfig.from_dict(config).generator_config())
         generator.load_state_dict(weights[net])
         generator.eval()
-        teacher = config.get("teacher")
-        made = "trained by vidgan"
-        if teacher:
-            made = f"distilled from {teacher} by vidgan" if net == "G_A" else f"the inverse of {teacher}, distilled"
-        card = {
-            "name": name,
-            "description": f"{source} -> {target}, {made} ({seen:,} of {aim:,} images)",
-            "direction": "A->B" if net == "G_A" else "B->A",
-            "domains": {"input": source, "output": target},
-            "recipe": config,
-            "data": {"a": config["a"], "b": config["b"], "licence": config["data_licence"]},
-            "training": {
-                "iterations": state["step"],
-                "images_seen": seen,
-                "schedule_images": state["schedule_images"],
-                "aim_images": aim,
-                "undertrained": undertrained(state),
-                "paper_images_seen": PAPER_IMAGES,
-                "seconds": round(state["train_seconds"], 1),
-                "device": state.get("device", "unknown"),
-                "runs": state.get("runs", []),
-                "weights": f"moving average, decay {config['ema']:g} per step" if state.get("ema") else "last step",
-            },
-            "precision": precision,
-            "metrics": {},
-        }
-        if teacher:  # what the student reproduces: the teacher (G_A) or its inverse on the teacher's outputs (G_B)
-            card["teacher"] = {"model": teacher, "role": "reproduces it" if net == "G_A" else "inverts it"}
+        card = model_card(state, net, name, source, target, "fp32" if fmt == "onnx" else precision)
         if fmt == "onnx":
-            card["precision"] = "fp32"
             path = out_dir / f"{name}.onnx"
             export_onnx(LoadedModel(name, generator, card), path, to_signed(samples))
             written.append(path)

@@ -17,112 +17,37 @@ DistributedDataParallel; rank 0 writes the files.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from PIL import Image
-from torch import nn
+from torch.optim.lr_scheduler import LambdaLR
 
-from vidgan.atomic import atomic_path, write_text
+from vidgan.atomic import atomic_path
 from vidgan.engine.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
 from vidgan.errors import VidganError
-from vidgan.models.nets import PatchDiscriminator, build_generator, init_weights, to_signed, to_uint8
-from vidgan.ops.composite import composite
 from vidgan.train.average import AVERAGED, WeightAverage
 from vidgan.train.config import TrainConfig
 from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
 from vidgan.train.distill import FeatureLinks, Teacher
-from vidgan.train.export import load_run_state
-from vidgan.train.objectives import Augment, Seen, discriminator_losses
-from vidgan.train.objectives.cyclegan import CycleGAN
-from vidgan.train.objectives.distill import Distillation
-from vidgan.train.objectives.masked import MaskedCycleGAN
+from vidgan.train.objectives import Seen, discriminator_losses
+from vidgan.train.objectives.build import build_objective
+from vidgan.train.parts import build_networks, frozen, setup_distributed, to_float
 from vidgan.train.pool import ImagePool
 from vidgan.train.report import Report
+from vidgan.train.samples import sample_grid, save_grid
 from vidgan.train.schedule import BudgetFitter, lr_factor, restart_factor, scaled_lr
-from vidgan.train.state import read_compact, write_compact
+from vidgan.train.state import write_compact
 
 logger = logging.getLogger(__name__)
 
 NETS = ("G_A", "G_B", "D_A", "D_B")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}  # what --stop-after and --time-budget count
 SAMPLES = 4  # fixed images per side for the sample grids and the export check
-
-
-@dataclass
-class Dist:
-    """Where this process stands in a torchrun job (a single process is rank 0 of 1)."""
-
-    rank: int = 0
-    world: int = 1
-    local_rank: int = 0
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def setup_distributed(device_name: str) -> Dist:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world == 1:
-        return Dist()
-    backend = "nccl" if device_name != "cpu" and torch.cuda.is_available() else "gloo"
-    dist.init_process_group(backend)
-    d = Dist(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
-    if backend == "nccl":
-        torch.cuda.set_device(d.local_rank)
-    return d
-
-
-def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
-    """The four networks, seeded and initialised N(0, 0.02) as in the paper."""
-    torch.manual_seed(config.seed)
-    gen = config.generator_config()
-    nets = {
-        "G_A": build_generator(gen),
-        "G_B": build_generator(gen),
-        "D_A": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
-        "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
-    }
-    return {k: init_weights(v) for k, v in nets.items()}
-
-
-@contextlib.contextmanager
-def frozen(*nets: nn.Module) -> Iterator[None]:
-    """No gradients for these networks' weights inside the block (the discriminators while the generators
-    learn from them): nothing is stored for a backward pass that would be thrown away."""
-    for net in nets:
-        net.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for net in nets:
-            net.requires_grad_(True)
-
-
-def build_objective(trainer: Trainer) -> CycleGAN | MaskedCycleGAN | Distillation:
-    """What the step optimises: a distillation where there is a teacher, the masked objective for masked
-    generators, else the paper's."""
-    c = trainer.config
-    augment = Augment(c.diffaugment, c.seed, trainer.device)
-    if trainer.teacher is not None:
-        return Distillation(c, trainer.fwd, trainer.d_for_g, augment, trainer.teacher, trainer.links)
-    return (MaskedCycleGAN if c.mask else CycleGAN)(c, trainer.fwd, trainer.d_for_g, augment)
-
-
-def _to_float(batch: torch.Tensor, channels_last: bool) -> torch.Tensor:
-    """uint8 (B, 3, H, W) on the device -> float in [-1, 1]."""
-    x = to_signed(batch)
-    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
 def _now() -> str:
@@ -183,28 +108,17 @@ class Trainer:
         self.train_seconds = 0.0  # summed over the runs of the schedule
         self.seconds_before = 0.0  # of them, before this run
         self.runs: list[dict] = []  # one entry per run (session) of this schedule
-        self.schedule_images = self.configured_images()  # the one total: the config's, or fitted to a budget
+        # the one total: the config's, or (None until measured) fitted to a time budget
+        self.schedule_images = config.schedule_images(self.sampler.epoch_images, self.images_per_step)
         self.fitter = BudgetFitter(config.time_budget) if config.time_budget else None
         self.restarted_at: int | None = None  # step of the last compact restart (the lr ramps up from it)
         self.d_warmup = 0  # discriminator-only steps still due after a compact restart
+        self.d_ramp = 1.0  # the discriminators' lr share while they warm up
         self.save_compact = save_compact  # also write a compact state here at every save
         self._wrap()
-        self.objective = build_objective(self)
+        self.objective = build_objective(config, self.fwd, self.d_for_g, self.device, self.teacher, self.links)
 
     # ------------------------------------------------------------------------------------------ setup
-
-    def configured_images(self) -> int | None:
-        """The schedule the config asks for, in images per side: `images`, or `iterations` steps, or `epochs`
-        (200 epochs of horse2zebra: the paper's 266,800); None for a time budget, whose schedule is fitted to
-        it once the speed is known (and is then the one total every report gives)."""
-        c = self.config
-        if c.time_budget:
-            return None
-        if c.images:
-            return c.images
-        if c.iterations:
-            return c.iterations * self.images_per_step
-        return max(1, round((c.epochs or 200) * self.sampler.epoch_images))
 
     def _fresh_optimisers(self) -> None:
         adam = {
@@ -328,7 +242,7 @@ class Trainer:
                 out.append(None)
                 continue
             crops = self.sampler.crops(positions, 0 if distill else side, domain.heights[idx], domain.widths[idx])
-            out.append(_to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
+            out.append(to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
         return out[0], out[1]
 
     def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor | None) -> tuple[dict, Seen]:
@@ -368,11 +282,11 @@ class Trainer:
 
     def warm_up_discriminators(self) -> None:
         """After a compact restart: the discriminators alone, on the images the next steps will see, their
-        lr climbing from 0; the generators only translate (and the schedule does not move)."""
+        lr climbing from 0 (`d_ramp`); the generators only translate (and the schedule does not move)."""
         total = self.d_warmup
         for k in range(total):
-            for group in self.opt_d.param_groups:
-                group["lr"] = self.lr * lr_factor(self.images_seen, self.schedule_images) * (k + 1) / total
+            self.d_ramp = (k + 1) / total
+            self.schedules[1].step()
             seen = self.images_seen + k * self.images_per_step
             real_a, real_b = self._batches(seen)
             self.objective.augment.at(seen)
@@ -380,38 +294,23 @@ class Trainer:
                 pair = self.objective.translate_pair(real_a, real_b)
             self.discriminator_step(pair)
             self.d_warmup -= 1
+        self.d_ramp = 1.0
 
-    def set_lr(self) -> float:
+    def lr_factor(self, generators: bool) -> float:
+        """The schedule's share of the learning rate now: 1 for the first half of the schedule's images, then
+        linearly to 0; the generators' climbs back after a compact restart, the discriminators' during their
+        warm-up."""
         factor = lr_factor(self.images_seen, self.schedule_images) if self.schedule_images else 1.0
-        ramp = restart_factor(None if self.restarted_at is None else self.step - self.restarted_at,
-                              self.config.restart_lr_ramp)  # fmt: skip
-        for opt, scale in ((self.opt_g, ramp), (self.opt_d, 1.0)):
-            for group in opt.param_groups:
-                group["lr"] = self.lr * factor * scale
-        return self.lr * factor
+        if not generators:
+            return factor * self.d_ramp
+        return factor * restart_factor(None if self.restarted_at is None else self.step - self.restarted_at,
+                                       self.config.restart_lr_ramp)  # fmt: skip
 
-    @torch.no_grad()
-    def sample_grid(self) -> Image.Image:
-        """Rows: A, G_A(A), G_B(G_A(A)), B, G_B(B), G_A(G_B(B)) for the fixed sample images; for masked
-        generators each translation's mask follows it (white: the content, black: the input kept)."""
-        a = _to_float(self.samples[0].to(self.device), False)
-        b = _to_float(self.samples[1].to(self.device), False)
-        g_a, g_b = self.nets["G_A"].eval(), self.nets["G_B"].eval()
-        rows: list[torch.Tensor] = []
-
-        def run(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
-            y, mask = composite(x, net(x))
-            rows.append(y)
-            if mask is not None:
-                rows.append(mask.expand_as(y) * 2 - 1)
-            return y
-
-        with autocast(self.device, self.precision):
-            for x, there, back in ((a, g_a, g_b), (b, g_b, g_a)):
-                rows.append(x)
-                run(back, run(there, x))
-        g_a.train(), g_b.train()
-        return image_grid([r.float() for r in rows])
+    def start_schedules(self) -> None:
+        """The optimisers' learning rates as torch schedulers of `lr_factor`, read afresh at each `step()`
+        (after each training step): the schedule is a function of the images seen, not of the step count."""
+        self.schedules = (LambdaLR(self.opt_g, lambda _: self.lr_factor(True)),
+                          LambdaLR(self.opt_d, lambda _: self.lr_factor(False)))  # fmt: skip
 
     # ------------------------------------------------------------------------------------------ loop
 
@@ -422,12 +321,15 @@ class Trainer:
                           "images_at_start": self.images_seen, "images": 0, "seconds": 0.0})  # fmt: skip
         report = Report(self)
         try:
+            self.start_schedules()
             if self.d_warmup:
                 self.warm_up_discriminators()
             last_save = previous = self.clock()
             while not self.complete and (until is None or self.images_seen < until):
-                lr = self.set_lr()
+                lr = self.lr * self.lr_factor(True)
                 losses = self._step()
+                for schedule in self.schedules:
+                    schedule.step()
                 now = self.clock()
                 ending = self._account(now, now - previous)
                 previous = now
@@ -480,94 +382,11 @@ class Trainer:
         s = self.step
         return s % self.config.log_every == 0 or self.complete or (s < self.config.log_every and s & (s - 1) == 0)
 
+    def save_samples(self) -> None:
+        grid = sample_grid(self.nets["G_A"], self.nets["G_B"], self.samples, self.device, self.precision)
+        save_grid(grid, self.run_dir, self.step)
+
     def close(self) -> None:
         """Leave the process group of a torchrun job."""
         if self.dist.world > 1 and dist.is_initialized():
             dist.destroy_process_group()
-
-    def save_samples(self) -> None:
-        folder = self.run_dir / "samples"
-        folder.mkdir(exist_ok=True)
-        with atomic_path(folder / f"step_{self.step:07d}.png", overwrite=True) as tmp:
-            self.sample_grid().save(tmp)
-
-
-def image_grid(rows: list[torch.Tensor]) -> Image.Image:
-    """Tensors (N, 3, H, W) in [-1, 1], one per row, as one PNG-ready image."""
-    strips = [torch.cat(list(r), dim=2) for r in rows]  # (3, H, N*W) each
-    grid = to_uint8(torch.cat(strips, dim=1))
-    return Image.fromarray(grid.permute(1, 2, 0).cpu().numpy())
-
-
-def _new_run_dir(config: TrainConfig) -> Path:
-    if not config.a or not (config.b or config.teacher):
-        raise VidganError("give both domains: --a FOLDER --b FOLDER")
-    run_dir = Path(config.runs_dir) / config.name
-    if (run_dir / "state.pt").exists():
-        raise VidganError(f"run {run_dir} exists: continue it with --resume {run_dir}, or pick another --name")
-    return run_dir
-
-
-def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: Path | None = None,
-             quiet: bool = False, stop_after: float | None = None, continue_from: Path | None = None,
-             overrides: dict | None = None, clock: Callable[[], float] = time.perf_counter,
-             save_compact: Path | None = None) -> Trainer:  # fmt: skip
-    """A new run (from `config`), a resumed one (`resume`: the run folder, exactly where it stopped), one
-    continued from a compact state (`continue_from`, with `overrides` such as the data's folders), or a new
-    run whose four networks start from another run's weights (`init_from`). `save_compact`: a folder where
-    every save also writes a compact state."""
-    if resume is not None:
-        state = load_run_state(resume)
-        trainer = Trainer(TrainConfig.from_dict(state["config"]), Path(resume), quiet, stop_after, clock, save_compact)
-        trainer.load_state_dict(state)
-        return trainer
-    if continue_from is not None:
-        state = read_compact(continue_from)
-        # Where the runs go is this machine's business, not the state's (it may come from another machine).
-        config = TrainConfig.from_dict(state["config"] | {"runs_dir": TrainConfig.runs_dir} | (overrides or {}))
-        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock, save_compact)
-        trainer.load_progress(state)
-        trainer.restart()
-    else:
-        assert config is not None
-        trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock, save_compact)
-        if init_from is not None:
-            _start_from(trainer, Path(init_from), quiet)
-    if trainer.dist.main:
-        trainer.run_dir.mkdir(parents=True, exist_ok=True)
-        write_text(trainer.run_dir / "config.json", json.dumps(trainer.config.to_dict(), indent=2) + "\n")
-    return trainer
-
-
-def load_generator_weights(generator: nn.Module, weights: dict, quiet: bool = True) -> None:
-    """Another run's generator weights into this run's generator; a masked generator takes an unmasked one's
-    weights for its content, and its mask head starts afresh (m = 0.5 everywhere)."""
-    missing, unexpected = generator.load_state_dict(weights, strict=False)
-    if unexpected or any(not key.startswith("mask_head.") for key in missing):
-        raise RuntimeError(f"weights do not match: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    if missing and not quiet:
-        logger.info("note: the generators' mask heads start afresh (the weights started from have none)")
-
-
-def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
-    """A new run's networks from another run's (a run folder or its state.pt, or a compact state): both
-    generators, and the discriminators where they have the same shapes (a distillation's may be sized
-    otherwise: then they start afresh). Optimisers start afresh, hence a warm restart."""
-    try:
-        if (source / "progress.json").is_file():
-            nets = read_compact(source)["nets"]
-        else:
-            path = source / "state.pt" if source.is_dir() else source
-            nets = torch.load(path, map_location="cpu", weights_only=True)["nets"]
-        for k in ("G_A", "G_B"):
-            load_generator_weights(trainer.nets[k], nets[k], quiet or k == "G_B" or not trainer.dist.main)
-        trainer.start_average()
-    except (OSError, KeyError, RuntimeError) as e:
-        raise VidganError(f"cannot start from {source}: {e}".splitlines()[0]) from None
-    for k in ("D_A", "D_B"):
-        try:
-            trainer.nets[k].load_state_dict(nets[k])
-        except (KeyError, RuntimeError):
-            if not quiet:
-                logger.info(f"note: {k} starts afresh ({source}'s is missing or of another size)")
-    trainer.restart()

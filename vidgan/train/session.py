@@ -13,7 +13,8 @@ from pathlib import Path
 from vidgan.errors import Interrupted, UsageError, VidganError
 from vidgan.train.config import DISTILL_DEFAULTS, TrainConfig, load_recipe
 from vidgan.train.export import export_run
-from vidgan.train.loop import Trainer, open_run
+from vidgan.train.loop import Trainer
+from vidgan.train.runs import open_run
 
 SCHEDULE = ("epochs", "iterations", "images", "time_budget")  # a schedule given replaces the recipe's whole
 # What --continue may set anew: where the data are and how fast to train, not what is trained (a weight

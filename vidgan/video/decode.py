@@ -216,25 +216,7 @@ def probe(path: str | Path) -> VideoInfo:
         dropped = [f"{s.type} #{s.index}" for s in container.streams if s.type not in ("video", "audio")]
         dropped += [f"audio #{s.index}" for s in container.streams.audio[1:]]
         dropped += [f"video #{s.index}" for s in container.streams.video[1:]]
-        rotation = int(round(first.rotation)) % 360 if first.rotation else 0
-        colour = Colour(
-            matrix=_MATRIX.get(first.colorspace, Colorspace.ITU601),
-            range=ColorRange.JPEG if first.color_range == ColorRange.JPEG else ColorRange.MPEG,
-            primaries=first.color_primaries,
-            trc=first.color_trc,
-        )
-        fmt = first.format
-        notices = []
-        depth = max(c.bits for c in fmt.components) if fmt.components else 8
-        if depth > 8:
-            notices.append(f"input is {depth}-bit ({fmt.name}): the output is 8-bit")
-        elif fmt.name not in ("yuv420p", "yuvj420p", "nv12"):
-            notices.append(f"input pixel format {fmt.name}: the output is yuv420p")
-        if first.color_trc in _HDR_TRC:
-            notices.append(f"input is HDR ({_HDR_TRC[first.color_trc]}): translated as code values, not tone-mapped")
-        if rotation not in (0, 90, 180, 270):
-            notices.append(f"rotation {rotation} degrees is not a right angle: ignored")
-            rotation = 0
+        rotation, notices = _rotation_and_notices(first)
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
@@ -257,14 +239,37 @@ def probe(path: str | Path) -> VideoInfo:
             frames=stream.frames,
             duration=duration,
             start_time=float(first.pts * stream.time_base) if first.pts is not None else 0.0,
-            pix_fmt=fmt.name,
-            colour=colour,
+            pix_fmt=first.format.name,
+            colour=Colour(
+                matrix=_MATRIX.get(first.colorspace, Colorspace.ITU601),
+                range=ColorRange.JPEG if first.color_range == ColorRange.JPEG else ColorRange.MPEG,
+                primaries=first.color_primaries,
+                trc=first.color_trc,
+            ),  # fmt: skip
             audio_codec=audio.codec_context.codec.canonical_name if audio else None,
             dropped_streams=dropped,
             notices=notices,
             truncated=truncated,
             present_frames=present,
         )
+
+
+def _rotation_and_notices(first: av.VideoFrame) -> tuple[int, list[str]]:
+    """A clip's rotation (a right angle, else ignored) and what the user should know of its first frame's
+    format: depth, pixel format, HDR."""
+    rotation = int(round(first.rotation)) % 360 if first.rotation else 0
+    fmt, notices = first.format, []
+    depth = max(c.bits for c in fmt.components) if fmt.components else 8
+    if depth > 8:
+        notices.append(f"input is {depth}-bit ({fmt.name}): the output is 8-bit")
+    elif fmt.name not in ("yuv420p", "yuvj420p", "nv12"):
+        notices.append(f"input pixel format {fmt.name}: the output is yuv420p")
+    if first.color_trc in _HDR_TRC:
+        notices.append(f"input is HDR ({_HDR_TRC[first.color_trc]}): translated as code values, not tone-mapped")
+    if rotation not in (0, 90, 180, 270):
+        notices.append(f"rotation {rotation} degrees is not a right angle: ignored")
+        rotation = 0
+    return rotation, notices
 
 
 def _packets_inside(container: av.container.InputContainer, stream, size: int) -> int:

@@ -19,6 +19,11 @@ With `mask_warmup`, the priors' weights grow linearly from 0 over that many imag
 content does not yet translate, so a mask asked to be small at once closes everywhere before it has a reason
 not to (and a closed mask passes no gradient to the content).
 
+With `mask_cycle_grad` off, the cycle and identity terms reach the content but not the masks: a mask left
+closed reconstructs its input perfectly, so those terms pull every mask shut (from a warm start, the
+bake-off's masked run closed its masks within 1,400 images); the masks then learn from the adversarial
+term (open where the animal must change) and the priors (shut elsewhere) alone.
+
 With `d_on_mask` the discriminators judge only what the masks select (Mejjati et al., section 3.2): D_A sees
 m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real image's animal, so a
 background that differs between the domains (pasture, savanna) cannot be what a translation is judged by.
@@ -40,11 +45,16 @@ def total_variation(m: torch.Tensor) -> torch.Tensor:
 
 class MaskedCycleGAN(CycleGAN):
     def translate(self, name: str, x: torch.Tensor) -> torch.Tensor:
-        out, mask = composite(x, self.fwd[name](x))
+        y = self.fwd[name](x)
+        out, mask = composite(x, y)
         if mask is None:
             raise ValueError("the masked objective needs masked generators (mask = true)")
-        self._masks.append((name, mask))
-        return out
+        self._masks.append((name, mask, out))
+        if self.config.mask_cycle_grad:
+            return out
+        # The cycle and identity terms see the composite with the mask held fixed: they would close it (an
+        # input left alone is reconstructed perfectly), so only the adversarial term and the priors move it.
+        return composite(x, torch.cat([y[:, :3], mask.detach()], dim=1))[0]
 
     images_seen = 0  # the schedule's clock, set by the loop before each step (the priors' warm-up reads it)
 
@@ -53,19 +63,25 @@ class MaskedCycleGAN(CycleGAN):
         losses, seen = super().generator_losses(real_a, real_b)
         c = self.config
         ramp = min(1.0, self.images_seen / c.mask_warmup) if c.mask_warmup else 1.0
-        masks = [m.float() for _, m in self._masks]
+        masks = [m.float() for _, m, _ in self._masks]
         losses["mask"] = ramp * c.mask_area * torch.stack([m.mean() for m in masks]).mean()
         if c.mask_tv:
             tv = torch.stack([total_variation(m) for m in masks]).mean()
             losses["mask"] = losses["mask"] + ramp * c.mask_tv * tv
         return losses, seen
 
+    def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mask, composite) of `name` on the real images of its own domain this step (its first pass's
+        first n), the mask's gradient kept."""
+        mask, out = next((m, o) for g, m, o in self._masks if g == name)
+        return mask[:n], out[:n]
+
     def _own_mask(self, name: str, n: int) -> torch.Tensor:
-        """The mask `name` drew on the real images of its own domain this step (its first pass's first n)."""
-        return next(m for g, m in self._masks if g == name)[:n]
+        return self._own(name, n)[0]
 
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
-        return self._own_mask(name, len(fake)) * fake if self.config.d_on_mask else fake
+        mask, live = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)
+        return mask * live if self.config.d_on_mask else live
 
     def seen(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor) -> Seen:
         if not self.config.d_on_mask:

@@ -1,0 +1,73 @@
+"""The pieces a training run is made of, below the loop: the four networks, where this process stands in a
+torchrun job, `frozen` for the networks a step does not train, the images as the networks take them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from vidgan.models.nets import PatchDiscriminator, build_generator, init_weights, to_signed
+from vidgan.train.config import TrainConfig
+
+
+@dataclass
+class Dist:
+    """Where this process stands in a torchrun job (a single process is rank 0 of 1)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed(device_name: str) -> Dist:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Dist()
+    backend = "nccl" if device_name != "cpu" and torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend)
+    d = Dist(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
+    if backend == "nccl":
+        torch.cuda.set_device(d.local_rank)
+    return d
+
+
+def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
+    """The four networks, seeded and initialised N(0, 0.02) as in the paper."""
+    torch.manual_seed(config.seed)
+    gen = config.generator_config()
+    nets = {
+        "G_A": build_generator(gen),
+        "G_B": build_generator(gen),
+        "D_A": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
+        "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
+    }
+    return {k: init_weights(v) for k, v in nets.items()}
+
+
+@contextlib.contextmanager
+def frozen(*nets: nn.Module) -> Iterator[None]:
+    """No gradients for these networks' weights inside the block (the discriminators while the generators
+    learn from them): nothing is stored for a backward pass that would be thrown away."""
+    for net in nets:
+        net.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for net in nets:
+            net.requires_grad_(True)
+
+
+def to_float(batch: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """uint8 (B, 3, H, W) on the device -> float in [-1, 1]."""
+    x = to_signed(batch)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x

@@ -282,11 +282,10 @@ class Trainer:
 
     def warm_up_discriminators(self) -> None:
         """After a compact restart: the discriminators alone, on the images the next steps will see, their
-        lr climbing from 0 (`d_ramp`); the generators only translate (and the schedule does not move)."""
+        lr climbing from 0 (`d_ramp`, which `start_schedules` began at 1/total); the generators only translate
+        (and the schedule does not move)."""
         total = self.d_warmup
         for k in range(total):
-            self.d_ramp = (k + 1) / total
-            self.schedules[1].step()
             seen = self.images_seen + k * self.images_per_step
             real_a, real_b = self._batches(seen)
             self.objective.augment.at(seen)
@@ -294,7 +293,8 @@ class Trainer:
                 pair = self.objective.translate_pair(real_a, real_b)
             self.discriminator_step(pair)
             self.d_warmup -= 1
-        self.d_ramp = 1.0
+            self.d_ramp = min(1.0, (k + 2) / total)
+            self.schedules[1].step()
 
     def lr_factor(self, generators: bool) -> float:
         """The schedule's share of the learning rate now: 1 for the first half of the schedule's images, then
@@ -321,6 +321,7 @@ class Trainer:
                           "images_at_start": self.images_seen, "images": 0, "seconds": 0.0})  # fmt: skip
         report = Report(self)
         try:
+            self.d_ramp = 1 / self.d_warmup if self.d_warmup else 1.0
             self.start_schedules()
             if self.d_warmup:
                 self.warm_up_discriminators()

@@ -263,3 +263,10 @@ def write_square_pair(folder: Path, count: int = 32) -> tuple[Path, Path]:
     """Domain A: red squares on textured grey; domain B: blue squares on other textured grey (unpaired)."""
     return write_pair(folder, lambda rng: square_scene(rng, (220, 30, 30))[0],
                       lambda rng: square_scene(rng, (30, 30, 220))[0], count)  # fmt: skip
+
+
+def tiny_recipe(**settings) -> str:
+    """A recipe TOML (flat: TrainConfig's fields) for a tiny network on 32-px crops; `settings` add or replace."""
+    values = {"ngf": 4, "n_blocks": 1, "ndf": 4, "load_size": 36, "crop_size": 32, "images": 100000,
+              "sample_every": 0} | settings  # fmt: skip
+    return "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in values.items())

@@ -10,29 +10,15 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from clips import tiny_recipe
 from test_gpu_run import dataset
 from waiting import wait_until
 
 from vidgan.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = """name = "pix2neg-fast"
-[model]
-generator = "mobile"
-ngf = 4
-n_blocks = 1
-ndf = 4
-[data]
-load_size = 36
-crop_size = 32
-[schedule]
-images = 100000
-restart_d_steps = 2
-restart_lr_ramp = 10
-[speed]
-save_every = 1.0
-sample_every = 0
-"""
+RECIPE = {"name": "pix2neg-fast", "generator": "mobile", "restart_d_steps": 2, "restart_lr_ramp": 10, "save_every": 1.0}
+TINY = tiny_recipe(**RECIPE)
 
 
 def cpu_run(folder: Path, mode: str, *args: str, rc: int = 0, **env) -> str:
@@ -163,7 +149,16 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
 
 
 def test_a_complete_schedule_is_not_started_again_and_says_how_to_begin_the_next(tmp_path):
-    cpu_run(tmp_path, "start", INIT=begin(tmp_path, TINY.replace("images = 100000", "images = 4")))
+    cpu_run(
+        tmp_path,
+        "start",
+        INIT=begin(
+            tmp_path,
+            tiny_recipe(
+                name="pix2neg-fast", generator="mobile", restart_d_steps=2, restart_lr_ramp=10, save_every=1.0, images=4
+            ),
+        ),
+    )
     wait_until(lambda: not running(tmp_path), "the 4-image schedule to end")
     cpu_run(tmp_path, "stop")
     assert json.loads((tmp_path / "state" / "progress.json").read_text())["images_seen"] == 4

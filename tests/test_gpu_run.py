@@ -11,27 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from clips import tinted
+from clips import tinted, tiny_recipe
 from waiting import HANG_GUARD
 
 from vidgan.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = """name = "pix2neg"
-[model]
-ngf = 4
-n_blocks = 1
-ndf = 4
-[data]
-load_size = 36
-crop_size = 32
-[schedule]
-images = 100000
-restart_d_steps = 10
-[speed]
-save_every = 3.0
-sample_every = 0
-"""
+TINY = tiny_recipe(name="pix2neg", restart_d_steps=10, save_every=3.0)
 
 
 def dataset(root: Path) -> Path:

@@ -132,6 +132,16 @@ batch_size_option = click.option("--batch-size", type=click.IntRange(1), default
                                  help="Frames per generator call. Default: 8 on CUDA, 1 on the CPU.")  # fmt: skip
 
 
+def choice_option(flag: str, choices, default: str | None, help: str):
+    """An option taking one of `choices`, its default shown."""
+    return click.option(flag, type=click.Choice(list(choices)), default=default, show_default=default is not None,
+                        help=help)  # fmt: skip
+
+
+def output_option(help: str, path_type: click.Path = click.Path(path_type=Path), required: bool = False):
+    return click.option("-o", "--output", type=path_type, required=required, help=help)
+
+
 def model_option(default: str | None = None, help: str = "The model that translates."):
     from vidgan.models.registry import DEFAULT_MODEL
 

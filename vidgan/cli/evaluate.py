@@ -18,13 +18,7 @@ from vidgan.cli.common import FILE, FOLDER, device_option, parse_time, show_mess
     type=FOLDER,
     help="Training images of domain A (a dataset root with trainA/testA works too).",
 )
-@click.option(
-    "--b",
-    "b_dir",
-    required=True,
-    type=FOLDER,
-    help="Training images of domain B (or the dataset root).",
-)
+@click.option("--b", "b_dir", required=True, type=FOLDER, help="Training images of domain B (or the dataset root).")
 @click.option("--test-a", type=FOLDER, help="Held-out A images (default: testA).")
 @click.option("--test-b", type=FOLDER, help="Held-out B images (default: testB).")
 @click.option("--name", required=True, help="Judge name, e.g. horse-vs-zebra.")
@@ -53,20 +47,11 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
 
 @click.command("eval")
 @click.option("-m", "--model", required=True, help="The model to evaluate (as for translate).")
-@click.option(
-    "--a",
-    "a_dir",
-    required=True,
-    type=FOLDER,
-    help="Source-domain test images (testA for an A->B model).",
-)
+@click.option("--a", "a_dir", required=True, type=FOLDER, help="Source-domain test images (testA for an A->B model).")
 @click.option("--b", "b_dir", required=True, type=FOLDER, help="Target-domain test images.")
 @click.option("--judge", default="horse-vs-zebra", show_default=True, help="Judge name or file (see train-judge).")
-@click.option(
-    "--blind-judge",
-    help="A colour-blind judge of the pair (train-judge --grey): its score, and the "
-    "animal's detail where it sees the animal.  [default: the judge's name + -grey, where it exists]",
-)
+@click.option("--blind-judge", help="A colour-blind judge of the pair (train-judge --grey), for its score.  "
+              "[default: the judge's name + -grey, where it exists]")  # fmt: skip
 @click.option("--reverse", help="The reverse model, for cycle reconstruction figures.")
 @click.option(
     "--inception",
@@ -102,19 +87,9 @@ metrics = click.Group("metrics", help="Measure translated videos.")
 @click.command("temporal")
 @click.argument("input_path", metavar="INPUT", type=FILE)
 @click.argument("output_path", metavar="OUTPUT", type=FILE)
-@click.option(
-    "--reference",
-    type=FILE,
-    help="The per-frame (unsmoothed) output: adds PSNR and SSIM of OUTPUT to it.",
-)
-@click.option(
-    "--flow",
-    "methods",
-    type=click.Choice(["dis", "farneback", "both"]),
-    default="both",
-    show_default=True,
-    help="Optical flow used to warp the previous frame.",
-)
+@click.option("--reference", type=FILE, help="The per-frame (unsmoothed) output: adds PSNR and SSIM of OUTPUT to it.")
+@click.option("--flow", "methods", type=click.Choice(["dis", "farneback", "both"]), default="both", show_default=True,
+              help="Optical flow used to warp the previous frame.")  # fmt: skip
 @click.option("--json", "json_path", type=FILE, help="Also write the figures here.")
 @click.option("--start", default=None, callback=parse_time, help="OUTPUT was translated from INPUT from here on "
               "(as translate's --start).")  # fmt: skip

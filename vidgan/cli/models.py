@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vidgan.cli.common import FILE, FOLDER, parse_bytes
+from vidgan.cli.common import FILE, FOLDER, output_option, parse_bytes
 
 
 @click.command()
@@ -25,36 +25,22 @@ def models() -> None:
 
 @click.command()
 @click.argument("source")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="A run's generators: the folder to write to (default: the user folder, where --model NAME looks). "
-    "A model: the file to write (required).",
+@output_option(
+    "A run's generators: the folder to write to (default: the user folder, where --model NAME looks). "
+    "A model: the file to write (required)."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["safetensors", "onnx"]),
-    default="safetensors",
-    show_default=True,
-    help="safetensors (vidgan's checkpoint with its card) or onnx (for onnxruntime and other runtimes: "
-    "dynamic height and width, input and output in [-1, 1], the card in its metadata).",
-)
-@click.option(
-    "--precision",
-    type=click.Choice(["fp16", "fp32", "int8"]),
-    default="fp16",
-    show_default=True,
-    help="safetensors weights' format; int8 is per-channel quantised and refused if it strays over 38 dB "
-    "PSNR from fp16.",
-)
+@click.option("--format", "fmt", type=click.Choice(["safetensors", "onnx"]), default="safetensors", show_default=True,
+              help="safetensors (vidgan's checkpoint with its card) or onnx (for onnxruntime and other runtimes: "
+              "dynamic height and width, input and output in [-1, 1], the card in its metadata).")  # fmt: skip
+@click.option("--precision", type=click.Choice(["fp16", "fp32", "int8"]), default="fp16", show_default=True,
+              help="safetensors weights' format; int8 is per-channel quantised and refused if it strays over 38 dB "
+              "PSNR from fp16.")  # fmt: skip
 @click.option("--max-shard-size", callback=parse_bytes, help="Split safetensors files larger than this (e.g. 10MB).")
 @click.option(
     "--compact",
     is_flag=True,
-    help="Write a run's compact training state instead (int8 generators with cards, discriminators, progress), "
-    "which `vidgan train --continue` goes on from; -o is then required.",
+    help="Write a run's compact training state instead (int8 generators with "
+    "cards, discriminators, progress), which `vidgan train --continue` goes on from; -o is then required.",
 )
 def export(source: str, output: Path | None, fmt: str, precision: str, max_shard_size: int | None,
            compact: bool) -> None:  # fmt: skip

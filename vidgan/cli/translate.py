@@ -8,8 +8,10 @@ import click
 
 from vidgan.cli.common import (
     batch_size_option,
+    choice_option,
     device_option,
     model_option,
+    output_option,
     parse_size,
     parse_time,
     print_table,
@@ -28,22 +30,18 @@ CODECS = list(ENCODERS)
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Output file (or folder, for a folder INPUT). Default: INPUT_MODEL.EXT in the current folder "
-    "(INPUT_MODEL beside a folder INPUT, its files named NAME_MODEL.EXT as single files are).",
+@output_option(
+    "Output file (or folder, for a folder INPUT). Default: INPUT_MODEL.EXT in the current folder "
+    "(INPUT_MODEL beside a folder INPUT, its files named NAME_MODEL.EXT as single files are)."
 )
 @model_option(help="A model name (see `vidgan models`), official:NAME, or a .safetensors/.pth file.")
 @click.option("-r", "--recursive", is_flag=True, help="With a folder INPUT, include its subfolders.")
 @device_option
-@click.option(
+@choice_option(
     "--precision",
-    type=click.Choice(PRECISIONS),
-    default="auto",
-    show_default=True,
-    help="Arithmetic of the generator; auto is bf16 on CUDA and on CPUs with bf16 hardware, else fp32.",
+    PRECISIONS,
+    "auto",
+    "Arithmetic of the generator; auto is bf16 on CUDA and on CPUs with bf16 hardware, else fp32.",
 )
 @batch_size_option
 @click.option(
@@ -52,13 +50,12 @@ CODECS = list(ENCODERS)
     is_flag=True,
     help="torch.compile the generator for the clip's frame size (worth it for long clips on a GPU).",
 )
-@click.option(
+@choice_option(
     "--backend",
-    type=click.Choice(GENERATOR_BACKENDS),
-    default="torch",
-    show_default=True,
-    help="What runs the generator: torch, or onnxruntime on the CPU (pip install 'vidgan[onnx]'; faster there, "
-    "see docs/benchmarks.md).",
+    GENERATOR_BACKENDS,
+    "torch",
+    "What runs the generator: torch, or onnxruntime on the CPU "
+    "(pip install 'vidgan[onnx]'; faster there, see docs/benchmarks.md).",
 )
 @click.option(
     "--size",
@@ -67,20 +64,19 @@ CODECS = list(ENCODERS)
     callback=parse_size,
     help="Working resolution: the short side in pixels (the models were trained at 256), or 'native'.",
 )
-@click.option(
+@choice_option(
     "--output-size",
-    type=click.Choice(["input", "working"]),
-    default="input",
-    show_default=True,
-    help="input: scale the result back to the input's size; working: keep the working resolution.",
+    ["input", "working"],
+    "input",
+    "input: scale the result back to the input's size; working: keep the working resolution.",
 )
-@click.option(
+@choice_option(
     "--upsample",
-    type=click.Choice(UPSAMPLING),
-    default=UPSAMPLING[0],
-    show_default=True,
-    help="How the result reaches an output larger than the working size: detail (the input's fine detail "
-    "where the translation left the content alone), guided (a guided filter), resize (plain bicubic).",
+    UPSAMPLING,
+    UPSAMPLING[0],
+    "How the result reaches an output larger than the working "
+    "size: detail (the input's fine detail where the translation left the content alone), guided (a "
+    "guided filter), resize (plain bicubic).",
 )
 @click.option("--codec", type=click.Choice(CODECS), default=None, help="Video codec. Default: h264 (vp9 for .webm).")
 @click.option(
@@ -95,12 +91,11 @@ CODECS = list(ENCODERS)
     help="Encoder speed: x264/x265 names (ultrafast..veryslow; default veryfast for h264, medium for hevc); "
     "vp9 cpu-used 0-8 (default 4); av1 0-13 (default 8).",
 )
-@click.option(
+@choice_option(
     "--smooth",
-    type=click.Choice(SMOOTHING),
-    default="none",
-    show_default=True,
-    help="Temporal smoothing against flicker: flow (optical flow, keeps motion sharp) or ema (still shots).",
+    SMOOTHING,
+    "none",
+    "Temporal smoothing against flicker: flow (optical flow, keeps motion sharp) or ema (still shots).",
 )
 @smooth_strength_option
 @click.option("--compare", is_flag=True, help="Write input and output side by side.")
@@ -112,8 +107,8 @@ CODECS = list(ENCODERS)
 @click.option(
     "--keep-partial",
     is_flag=True,
-    help="An input that is cut short or breaks: keep the output up to the break, with its sound (the exit "
-    "status still says so).",
+    help="An input that is cut short or breaks: keep the output up to the "
+    "break, with its sound (the exit status still says so).",
 )
 @click.option(
     "--segment",

@@ -36,12 +36,9 @@ def models() -> None:
               help="safetensors weights' format; int8 is per-channel quantised and refused if it strays over 38 dB "
               "PSNR from fp16.")  # fmt: skip
 @click.option("--max-shard-size", callback=parse_bytes, help="Split safetensors files larger than this (e.g. 10MB).")
-@click.option(
-    "--compact",
-    is_flag=True,
-    help="Write a run's compact training state instead (int8 generators with "
-    "cards, discriminators, progress), which `vidgan train --continue` goes on from; -o is then required.",
-)
+@click.option("--compact", is_flag=True, help="Write a run's compact training state instead (int8 generators with "
+              "cards, discriminators, progress), which `vidgan train --continue` goes on from; -o is then "
+              "required.")  # fmt: skip
 def export(source: str, output: Path | None, fmt: str, precision: str, max_shard_size: int | None,
            compact: bool) -> None:  # fmt: skip
     """Write a generator in another form: SOURCE is a training run's folder (both its generators, A to B

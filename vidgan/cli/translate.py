@@ -104,12 +104,8 @@ CODECS = list(ENCODERS)
 )
 @click.option("--duration", default=None, callback=parse_time, help="Translate only this long: seconds or [h:]m:s.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-@click.option(
-    "--keep-partial",
-    is_flag=True,
-    help="An input that is cut short or breaks: keep the output up to the "
-    "break, with its sound (the exit status still says so).",
-)
+@click.option("--keep-partial", is_flag=True, help="An input that is cut short or breaks: keep the output up to the "
+              "break, with its sound (the exit status still says so).")  # fmt: skip
 @click.option(
     "--segment",
     default=None,

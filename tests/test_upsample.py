@@ -1,4 +1,4 @@
-"""Upsampling the working-size output with the full-size input's detail (vidgan/upsample.py), its figures,
+"""Upsampling the working-size output with the full-size input's detail (vidgan/ops/upsampling.py), its figures,
 and the stage in the pipeline and the image path."""
 
 import numpy as np

@@ -1,5 +1,5 @@
 """`vidgan bench-upsample`: which upsampling method brings the working-size translation to full size best,
-all methods against plain resizing in the same run (vidgan/metrics/upsampling.py defines the figures).
+all methods against plain resizing in the same run (vidgan/eval/upsampling.py defines the figures).
 
 - clips: frames spread over each clip, decoded at a short side of 1080 px (the translation at 256): the
   sharpness kept where the translation left the content alone, the fidelity to the generator's output;

@@ -61,6 +61,11 @@ class FrameTranslator:
         self.advice: str | None = None  # a faster way (another model), for the note on a long run's estimate
         self._shapes: set[tuple[int, ...]] = set()
 
+    def take_notices(self) -> list[str]:
+        """What the user should know of the runs so far (a compile, a smaller batch), handed over once."""
+        notices, self.notices = self.notices, []
+        return notices
+
     def _upload(self, frames: Sequence[np.ndarray]) -> torch.Tensor:
         """N frames (H, W, 3) as one uint8 (N, H, W, 3) tensor on the device: stacked straight into pinned
         memory on CUDA and copied up without blocking."""

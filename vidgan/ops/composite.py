@@ -1,6 +1,6 @@
 """Compositing a masked generator's output with its input: m * content + (1 - m) * input.
 
-A masked generator (vidgan/nets.py, `mask=True`) gives four channels: the content (RGB) and the mask m in
+A masked generator (vidgan/models/nets.py, `mask=True`) gives four channels: the content (RGB) and the mask m in
 [0, 1]. Where m is 0 the result is the input's own pixel, exactly; so the pipeline composites at the
 output size, with the full-resolution input as the background, and only the masked region carries the
 working size's resolution. The same formula serves the trainer (float tensors in [-1, 1]) and the

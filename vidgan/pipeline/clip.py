@@ -166,6 +166,5 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
     progress.close()
     result.frames = writer.frames
     result.seconds = time.perf_counter() - started
-    result.notices += translator.notices
-    translator.notices.clear()
+    result.notices += translator.take_notices()
     return result

@@ -1,7 +1,7 @@
 """A clip in segments (`--segment 60s`): each stretch between keyframes translated on its own into a part
 beside the output, then the parts joined by stream copy with the input's sound muxed once over the whole
 (vidgan/video/segments.py). The parts are what make a long translation resumable (a rerun translates only
-the parts that are missing) and what a cluster spreads over its workers (vidgan/cluster.py).
+the parts that are missing) and what a cluster spreads over its workers (vidgan/pipeline/ray.py).
 
 With smoothing, a segment's run starts WARMUP_FRAMES earlier and ends LOOKAHEAD_FRAMES later than its own
 frames, and writes only its own: its smoother has settled by the first frame it keeps (the flow smoother

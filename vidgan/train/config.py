@@ -29,7 +29,7 @@ class TrainConfig:
     data_licence: str = "unknown"  # the training data's licence, copied into the model cards
 
     # --- networks (section 4 / appendix 7.2)
-    generator: str = "resnet"  # resnet: the paper's generator; mobile: the fast one (vidgan/nets.py)
+    generator: str = "resnet"  # resnet: the paper's generator; mobile: the fast one (vidgan/models/nets.py)
     ngf: int = 64  # generator filters in the first layer
     n_blocks: int = 9  # residual blocks: 9 at 256 px, 6 at 128 px
     ndf: int = 64  # discriminator filters in the first layer

@@ -1,7 +1,7 @@
 """The masked objective: CycleGAN's losses on the composites of masked generators (attention-guided
 translation: Mejjati et al., NeurIPS 2018; Tang et al., AttentionGAN).
 
-Each generator gives a content C(x) and a mask m(x) in [0, 1] (vidgan/nets.py); its translation is
+Each generator gives a content C(x) and a mask m(x) in [0, 1] (vidgan/models/nets.py); its translation is
 
     T(x) = m(x) * C(x) + (1 - m(x)) * x
 

@@ -19,7 +19,7 @@ if CHROMIUM is None:
 
 from web import Server  # noqa: E402
 
-from vidgan.web.queue import Settings  # noqa: E402
+from vidgan.web.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "horse.mp4"

@@ -125,7 +125,7 @@ def test_distill_resumes_and_refuses_bad_input(tmp_path, teacher_file):
     bad = invoke("distill", "nosuchmodel", *common, "--name", "x", "--iterations", "2")
     assert bad.exit_code == 1 and "unknown model 'nosuchmodel'" in bad.output
     bad = invoke("distill", teacher_file, *common, "--name", "x", "--iterations", "2", "--feature-weight", "1")
-    assert bad.exit_code == 1 and "use online targets" in bad.output
+    assert bad.exit_code == 2 and "use online targets" in bad.output  # settings that do not go together
     first = invoke("distill", teacher_file, *common, "--name", "r", "--iterations", "6", "--stop-after", "0s")
     assert first.exit_code == 0, first.output
     run = tmp_path / "runs" / "r"

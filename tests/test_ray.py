@@ -177,7 +177,7 @@ def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
     import httpx
     from web import Server
 
-    from vidgan.web.queue import Settings
+    from vidgan.web.settings import Settings
 
     clip = make_clip(tmp_path / "clip.mp4", 48, 32, frames=6)
     results = {}

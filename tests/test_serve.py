@@ -16,8 +16,8 @@ httpx = pytest.importorskip("httpx")
 from web import Server  # noqa: E402
 
 from vidgan.cli import main  # noqa: E402
-from vidgan.web.queue import Settings  # noqa: E402
 from vidgan.web.security import check_binding, load_credentials  # noqa: E402
+from vidgan.web.settings import Settings  # noqa: E402
 
 
 @pytest.fixture

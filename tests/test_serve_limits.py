@@ -20,7 +20,7 @@ from serving import ServeProcess  # noqa: E402
 from waiting import wait_until  # noqa: E402
 from web import Server, free_port  # noqa: E402
 
-from vidgan.web.queue import Settings  # noqa: E402
+from vidgan.web.settings import Settings  # noqa: E402
 
 
 def post(url: str, path: Path | None, auth=None, headers=None, name: str = "clip.mp4", **fields) -> httpx.Response:

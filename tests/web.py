@@ -9,7 +9,7 @@ import uvicorn
 from waiting import wait_until
 
 from vidgan.web.app import create_app
-from vidgan.web.queue import Settings
+from vidgan.web.settings import Settings
 
 
 def free_port() -> int:

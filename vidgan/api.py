@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from vidgan.pipeline.ray import RayOptions
     from vidgan.pipeline.record import Result
     from vidgan.train.session import Outcome
-    from vidgan.web.queue import Settings
+    from vidgan.web.settings import Settings
 
 
 # ---------------------------------------------------------------------------------------------- translate

@@ -37,7 +37,7 @@ def _server(root: Path):
     import uvicorn
 
     from vidgan.web.app import create_app
-    from vidgan.web.queue import Settings
+    from vidgan.web.settings import Settings
 
     config = uvicorn.Config(create_app(Settings(root=root)), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from vidgan.cli.common import FILE, FOLDER, config_options, device_option, given, parse_bytes, parse_time, show_messages
-from vidgan.web.queue import Settings
+from vidgan.web.settings import Settings
 
 LIMITS = {"max_upload", "max_duration", "max_size", "max_pixels", "max_uploads", "max_queued", "max_per_client",
           "max_disk", "upload_timeout", "keep"}  # fmt: skip

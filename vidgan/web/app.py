@@ -14,8 +14,9 @@ import logging
 import socket
 
 from vidgan.errors import VidganError
-from vidgan.web.queue import JobQueue, Settings
+from vidgan.web.queue import JobQueue
 from vidgan.web.security import Credentials, Guard, allowed_hosts, check_binding
+from vidgan.web.settings import Settings
 
 say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
 

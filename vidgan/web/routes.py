@@ -33,9 +33,10 @@ from starlette.exceptions import HTTPException
 from vidgan.errors import VidganError
 from vidgan.models.official import official_path
 from vidgan.models.registry import list_models
-from vidgan.web.queue import JobQueue, LimitReached, Upload
+from vidgan.web.queue import JobQueue, Upload
 from vidgan.web.schemas import JobFields
 from vidgan.web.security import Credentials
+from vidgan.web.settings import LimitReached
 
 LONG_POLL = 60.0  # seconds a ?wait= may hold a request at most
 NO_JOB = "no such job (it may have been deleted or expired)"

@@ -7,6 +7,7 @@ PyAV and FFmpeg, so a training machine whose data are images needs no video stac
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -77,6 +78,45 @@ def translate_video(src: str | os.PathLike, dst: str | os.PathLike | None = None
 
     strength = DEFAULT_STRENGTH if smooth_strength is None else smooth_strength
     return translate(src, dst, model, TranslateOptions(smooth=SmoothingConfig(smooth, strength), **options))[0]
+
+
+def live(source: str, output: Path | None = None, to: str | None = None, to_format: str | None = None,
+         model: str = "horse2zebra-fast", size: int | None = None, fps: float | None = None, realtime: bool = False,
+         smooth: str = "none", show: bool = False, device: str = "auto", backend: str = "torch",
+         stop_after: float | None = None, status: Callable[[dict], None] | None = None) -> dict:  # fmt: skip
+    """Translate a live source as it plays (a camera such as /dev/video0, an rtsp:// or http:// stream, or a
+    file, at its own pace with `realtime`), the newest frame first (pipeline/live.py), into a file being
+    written (`output`), a stream (`to`, muxer `to_format`) and/or a window (`show`). `size` None: the largest
+    working size that keeps up with `fps` (default: the source's rate), measured on its first frame. Ctrl-C
+    stops it cleanly. Returns the last summary: frames/s, delay, dropped, size, what stopped it."""
+    from vidgan.engine.translator import make_translator
+    from vidgan.ops.smoothing import SmoothingConfig
+    from vidgan.pipeline.live import LiveFrame, LiveTranslator, Window, choose_size, run_live
+    from vidgan.pipeline.options import TranslateOptions
+    from vidgan.video.live import LiveSink, LiveSource
+
+    if output is None and to is None and not show:
+        raise UsageError("say where the translation goes: -o FILE, --to URL or --show")
+    source = LiveSource(source, realtime)
+    first, _, _ = next(iter(source), (None, 0, 0))
+    if first is None:
+        raise VidganError(f"{source.source} gave no frame")
+    translator = make_translator(load_generator(model).generator, TranslateOptions(device=device, backend=backend))
+    rate = fps or source.rate
+    chosen, seconds = choose_size(translator, first, rate) if size is None else (size, None)
+    if seconds is not None:
+        logging.getLogger(__name__).info(f"live: size auto chose {chosen} px: a frame in {1000 * seconds:.0f} ms, "
+                                         f"for {rate:g} frames/s")  # fmt: skip
+    h, w = first.shape[:2]
+    sinks = ([LiveSink(output, (w, h), rate=rate)] if output else []) + \
+        ([LiveSink(to, (w, h), to_format, rate)] if to else []) + ([Window()] if show else [])  # fmt: skip
+
+    def write(frame: LiveFrame) -> None:
+        for sink in sinks:
+            sink.write(frame.output, frame.pts)
+
+    live_translator = LiveTranslator(translator, chosen, write, SmoothingConfig(smooth))
+    return run_live(source, live_translator, sinks, stop_after, status)  # (after the frame measured on)
 
 
 # ---------------------------------------------------------------------------------------------- models

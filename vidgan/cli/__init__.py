@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from vidgan.cli import bench, evaluate, models, serve, train, translate
+from vidgan.cli import bench, evaluate, live, models, serve, train, translate
 from vidgan.cli.common import Group
 
 
@@ -19,6 +19,6 @@ def main() -> None:
 
 for command in (translate.translate, models.models, train.train, train.distill, models.export, models.pack,
                 evaluate.train_judge, evaluate.evaluate, evaluate.metrics, models.progress, models.plot_losses,
-                serve.serve, bench.bench_train, bench.bench, bench.bench_smooth, bench.bench_upsample,
+                serve.serve, live.live, bench.bench_train, bench.bench, bench.bench_smooth, bench.bench_upsample,
                 bench.bench_serve, bench.bench_reliability, bench.bench_ray):  # fmt: skip
     main.add_command(command)

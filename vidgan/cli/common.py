@@ -246,6 +246,13 @@ def print_outcome(outcome) -> None:
         click.echo(f"exported {path}")
 
 
+def status_line(summary: dict) -> None:
+    """A live run's state, rewritten in place on stderr."""
+    click.echo(f"\rlive: {summary['frames_per_s']:.1f} frames/s of {summary['source_frames_per_s']:.1f} "
+               f"({summary['dropped']} dropped), delay {summary['delay_ms_median']:.0f} ms median, "
+               f"{summary['delay_ms_p95']:.0f} ms p95, {summary['size']} px   ", nl=False, err=True)  # fmt: skip
+
+
 def stoppable() -> None:
     """SIGINT and SIGTERM stop a training run as Ctrl-C does (it saves), also one started in the background,
     where a shell leaves SIGINT ignored: pipelines/cpu-run.sh stops its run so."""

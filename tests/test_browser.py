@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
+from conftest import SHARED
 from waiting import HANG_GUARD, wait_until
 
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
@@ -129,3 +131,89 @@ def test_the_page_says_only_what_is_true_now(browser_page, tmp_path, model, monk
     page.click("#go")  # the same file again, without a new upload
     page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
                            timeout=HANG_GUARD * 1000)  # fmt: skip
+
+
+class HalfMask(torch.nn.Module):
+    """A masked 'generator' for the live test: content the input's negative, mask 1 on the left half of the
+    frame and 0 on the right."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mask = torch.zeros_like(x[:, :1])
+        mask[..., : x.shape[-1] // 2] = 1.0
+        return torch.cat([-x, mask], dim=1)
+
+
+def fake_camera(path: Path, seconds: float = 4.0) -> Path:
+    """A real clip (the zebra clip, scaled to 640x480) as a y4m file for Chromium's fake camera."""
+    import av
+    import numpy as np
+
+    clip = SHARED / "videos" / "zebra_640x360_aac.mp4"
+    with av.open(str(clip)) as src, av.open(str(path), "w", format="yuv4mpegpipe") as out:
+        stream = out.add_stream("rawvideo", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        for i, frame in enumerate(src.decode(video=0)):
+            if i >= seconds * 30:
+                break
+            rgb = np.asarray(frame.to_image().resize((640, 480)))
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_the_live_mode_translates_the_camera_and_stop_frees_the_session(tmp_path, model, monkeypatch):
+    """Chromium's fake camera plays a real clip; the page's live mode sends it over WebRTC and shows what
+    comes back: translated inside the mask (the left half), the camera's own pixels outside it; the
+    frames/s shown; Stop ends the session on the server."""
+    if not (SHARED / "videos").is_dir():
+        pytest.skip(f"reference clips not found at {SHARED}")
+    import numpy as np
+
+    from vidgan.engine.translator import FrameTranslator
+    from vidgan.pipeline.live import LiveTranslator
+    from vidgan.web.queue import JobQueue
+
+    monkeypatch.setattr(
+        JobQueue, "live_translator", lambda self, name: FrameTranslator(HalfMask(), torch.device("cpu"))
+    )
+    seen, translate = [], LiveTranslator.translate
+
+    def recorded(self, rgb):
+        out = translate(self, rgb)
+        seen.append((rgb, out))
+        return out
+
+    monkeypatch.setattr(LiveTranslator, "translate", recorded)
+    camera = fake_camera(tmp_path / "camera.y4m")
+    server = Server(Settings(root=tmp_path / "root"))
+    flags = [*FLAGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+             f"--use-file-for-fake-video-capture={camera}"]  # fmt: skip
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=flags, headless=True)
+            page = browser.new_page(viewport={"width": 1200, "height": 1400})
+            page.goto(server.url)
+            page.wait_for_selector(f"#model option[value='{model}']", state="attached")
+            page.select_option("#model", model)
+            page.select_option("#livesize", "128")
+            page.click("#livego")
+            page.wait_for_function("document.getElementById('translated').currentTime > 0.5", timeout=HANG_GUARD * 1000)
+            page.wait_for_function("document.getElementById('livestats').textContent.includes('frames/s')",
+                                   timeout=HANG_GUARD * 1000)  # fmt: skip
+            assert page.evaluate("document.getElementById('translated').videoWidth") == 640
+            page.screenshot(path=str(tmp_path / "live.png"), full_page=True)
+            if os.environ.get("VIDGAN_SCREENSHOT"):
+                shutil.copy(tmp_path / "live.png", ROOT / "docs" / "web_live.png")
+            assert len(server.app.live.sessions) == 1
+            page.click("#livestop")
+            wait_until(lambda: not server.app.live.sessions, "the live session to end")
+            browser.close()
+    finally:
+        server.stop()
+    assert len(seen) >= 5
+    for rgb, out in seen:
+        half = rgb.shape[1] // 2
+        assert np.array_equal(out[:, half + 8 :], rgb[:, half + 8 :])  # outside the mask: the camera itself
+        assert np.abs(out[:, : half - 8].astype(int) - rgb[:, : half - 8]).mean() > 30  # inside: translated

@@ -11,7 +11,7 @@ from vidgan.cli.common import FILE, FOLDER, config_options, device_option, given
 from vidgan.web.settings import Settings
 
 LIMITS = {"max_upload", "max_duration", "max_size", "max_pixels", "max_uploads", "max_queued", "max_per_client",
-          "max_disk", "upload_timeout", "keep"}  # fmt: skip
+          "max_disk", "upload_timeout", "keep", "max_live"}  # fmt: skip
 TEXT_FORMS = {"max_upload": parse_bytes, "max_pixels": parse_bytes, "max_disk": parse_bytes,
               "max_duration": parse_time, "upload_timeout": parse_time, "keep": parse_time}  # fmt: skip
 SHOWN = {

@@ -25,6 +25,7 @@ SHUTDOWN_GRACE = 2.0  # seconds open connections (a long poll, a slow upload) ge
 
 def require_web() -> None:
     try:
+        import aiortc  # noqa: F401
         import fastapi  # noqa: F401
         import multipart  # noqa: F401
         import uvicorn  # noqa: F401
@@ -42,19 +43,22 @@ def create_app(settings: Settings, users: dict[str, str] | None = None, host: st
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
 
+    from vidgan.web.live import LiveSessions
     from vidgan.web.routes import make_router
 
     queue = JobQueue(settings)
+    live = LiveSessions(queue.live_translator, settings.max_live)
 
     @contextlib.asynccontextmanager
     async def lifespan(_api):
         try:
             yield
         finally:
+            await live.close_all()
             await run_in_threadpool(queue.close)  # cancels what runs, deletes every file
 
     api = FastAPI(title="vidgan", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    api.include_router(make_router(queue, Credentials(users) if users else None))
+    api.include_router(make_router(queue, Credentials(users) if users else None, live))
 
     @api.exception_handler(HTTPException)
     async def http_error(_request, exc: HTTPException):
@@ -68,6 +72,7 @@ def create_app(settings: Settings, users: dict[str, str] | None = None, host: st
 
     app = Guard(api, allowed_hosts(host, hosts), settings.max_upload, settings.upload_timeout, queue.closing)
     app.queue = lambda: queue
+    app.live = live
     return app
 
 

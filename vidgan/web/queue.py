@@ -279,6 +279,11 @@ class JobQueue:
                 self.translators[key] = make_translator(model.generator, options)
             return self.translators[key]
 
+    def live_translator(self, model: str) -> FrameTranslator:
+        """A translator of its own for a live session (its thread), the model loaded once for all."""
+        self.check_model(model)
+        return make_translator(self._model(model).generator, TranslateOptions(device=self.settings.device))
+
     def _work(self) -> None:
         while True:
             with self.lock:

@@ -11,6 +11,8 @@
     GET    /api/jobs/ID/input    the file translated
     DELETE /api/jobs/ID          cancel it (if it waits or runs) and delete it and its files
     GET    /api/models           the models the server offers, by name
+    POST   /api/live             JSON {sdp, type, model, size}: a WebRTC offer of the page's camera -> the answer
+                                 and a session id; GET /api/live/ID its frames/s and delay; DELETE stops it
     GET    /                     the page (page.html), a client of the same API
 
 Every refusal is a 4xx (or 503, 507) with {"error": "<one line>"}. A route does not read an upload's body
@@ -33,8 +35,10 @@ from starlette.exceptions import HTTPException
 from vidgan.errors import VidganError
 from vidgan.models.official import official_path
 from vidgan.models.registry import list_models
+from vidgan.pipeline.options import parse_working_size
+from vidgan.web.live import LiveSessions
 from vidgan.web.queue import JobQueue, Upload
-from vidgan.web.schemas import JobFields
+from vidgan.web.schemas import JobFields, LiveOffer
 from vidgan.web.security import Credentials
 from vidgan.web.settings import LimitReached
 
@@ -42,7 +46,7 @@ LONG_POLL = 60.0  # seconds a ?wait= may hold a request at most
 NO_JOB = "no such job (it may have been deleted or expired)"
 
 
-def make_router(queue: JobQueue, credentials: Credentials | None) -> APIRouter:
+def make_router(queue: JobQueue, credentials: Credentials | None, live: LiveSessions) -> APIRouter:
     basic = HTTPBasic(auto_error=False)
 
     def client(given: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> str | None:
@@ -165,5 +169,32 @@ def make_router(queue: JobQueue, credentials: Credentials | None) -> APIRouter:
         if not await run_in_threadpool(queue.delete, job_id, who):
             raise HTTPException(404, NO_JOB)
         return {"id": job_id, "status": "deleted"}
+
+    @router.post("/api/live")
+    async def live_open(request: Request, who: Client):
+        """The page's camera: a WebRTC offer in, the answer out (web/live.py)."""
+        try:
+            offer = LiveOffer.model_validate(await request.json())
+            await run_in_threadpool(queue.check_model, offer.model)
+            size = None if offer.size == "auto" else parse_working_size(offer.size)
+            session_id, answer = await live.open(offer.sdp, offer.type, offer.model, size, who)
+        except LimitReached as e:
+            raise HTTPException(e.status, str(e)) from None
+        except (VidganError, ValueError) as e:  # (pydantic's ValidationError is a ValueError)
+            raise HTTPException(400, queue.public(str(e).splitlines()[0])) from None
+        return {"id": session_id, **answer}
+
+    @router.get("/api/live/{session_id}")
+    async def live_status(session_id: str, who: Client):
+        session = live.get(session_id, who)
+        if session is None:
+            raise HTTPException(404, "no such live session (it may have stopped)")
+        return session.stats()
+
+    @router.delete("/api/live/{session_id}")
+    async def live_stop(session_id: str, who: Client):
+        if live.get(session_id, who) is None or not await live.close(session_id):
+            raise HTTPException(404, "no such live session (it may have stopped)")
+        return {"id": session_id, "status": "stopped"}
 
     return router

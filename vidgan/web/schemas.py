@@ -65,3 +65,14 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise VidganError(f"{text!r} is not a number") from None
+
+
+class LiveOffer(BaseModel):
+    """POST /api/live's body: the browser's WebRTC offer and what to translate its camera with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sdp: str
+    type: str = "offer"
+    model: str = "horse2zebra-fast"  # a model by name; the fast one keeps up with a camera on a CPU
+    size: str = "auto"  # working short side in px, or auto: the largest that keeps up (measured)

@@ -31,6 +31,7 @@ class Settings:
     max_queued: int = 10  # jobs waiting to run, all clients together
     max_per_client: int = 4  # uploads held plus jobs waiting or running, per authenticated user
     max_disk: int = 20_000_000_000  # what all the jobs' folders may take together, in bytes (more: 507)
+    max_live: int = 2  # live sessions (the page's camera mode) at once (more: 429)
     upload_timeout: float = 30.0  # how long an upload may stall (send nothing) before it is dropped (408)
     device: str = "auto"
     workers: int = 1  # jobs running at once: one per device by default
@@ -38,6 +39,6 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in ("max_upload", "max_duration", "max_size", "max_pixels", "keep", "max_uploads", "max_queued",
-                     "max_per_client", "max_disk", "upload_timeout", "workers"):  # fmt: skip
+                     "max_per_client", "max_disk", "upload_timeout", "workers", "max_live"):  # fmt: skip
             if not getattr(self, name) > 0:
                 raise VidganError(f"{name.replace('_', '-')} must be more than 0 (got {getattr(self, name)})")

@@ -299,6 +299,16 @@ def bench_reliability(clip: Path, model: str, clients: int = 4, jobs: int = 5) -
     return report | {"table": markdown(report, clip, model)}
 
 
+def bench_live(clip: Path, model: str = "horse2zebra-fast", seconds: float = 30.0, rate: float = 30.0,
+               device: str = "auto") -> dict:  # fmt: skip
+    """Live translation of a camera-like source (bench/live.py); the table in the report's "table"."""
+    from vidgan.bench.live import markdown, run_live_benchmark
+    from vidgan.engine.runtime import describe_device, pick_device
+
+    report = run_live_benchmark(clip, model, seconds, rate, device)
+    return report | {"table": markdown(report, describe_device(pick_device(device)))}
+
+
 def bench_ray(clips: list[Path], model: str, options: TranslateOptions) -> str:
     from vidgan.bench.ray import markdown, run_ray_benchmark
 

@@ -20,5 +20,5 @@ def main() -> None:
 for command in (translate.translate, models.models, train.train, train.distill, models.export, models.pack,
                 evaluate.train_judge, evaluate.evaluate, evaluate.metrics, models.progress, models.plot_losses,
                 serve.serve, live.live, bench.bench_train, bench.bench, bench.bench_smooth, bench.bench_upsample,
-                bench.bench_serve, bench.bench_reliability, bench.bench_ray):  # fmt: skip
+                bench.bench_serve, bench.bench_reliability, bench.bench_ray, bench.bench_live):  # fmt: skip
     main.add_command(command)

@@ -197,3 +197,18 @@ def bench_ray(clips: tuple[Path, ...], model: str, size: int | None, duration: f
 
     show_messages()
     click.echo(api.bench_ray(list(clips), model, TranslateOptions(size=size, duration=duration)))
+
+
+@click.command("bench-live")
+@click.argument("clip", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@model_option("horse2zebra-fast")
+@click.option("--seconds", type=click.FloatRange(1), default=30.0, show_default=True, help="How long the camera plays.")
+@click.option("--rate", type=click.FloatRange(1), default=30.0, show_default=True, help="The camera's frames/s.")
+@device_option
+def bench_live(clip: Path, model: str, seconds: float, rate: float, device: str) -> None:
+    """CLIP as a 640x480 camera at --rate through `vidgan live` (size auto): frames/s translated, the delay
+    from capture to output, and the generator alone at the size chosen, in one run."""
+    from vidgan import api
+
+    show_messages()
+    click.echo(api.bench_live(clip, model, seconds, rate, device)["table"])

@@ -298,3 +298,35 @@ def test_a_busy_port_is_said_before_anything_is_announced(tmp_path):
                               text=True)  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "cannot listen" in done.stderr and "http://" not in done.stderr + done.stdout
+
+
+def test_live_sessions_are_bounded_and_stop_frees_one(tmp_path, model):
+    """--max-live 1: a second camera gets a 429 that says so; stopping the first lets the next in."""
+    import asyncio
+
+    from aiortc import RTCPeerConnection, VideoStreamTrack
+
+    async def offer() -> dict:
+        peer = RTCPeerConnection()
+        peer.addTrack(VideoStreamTrack())
+        await peer.setLocalDescription(await peer.createOffer())
+        description = {"sdp": peer.localDescription.sdp, "type": peer.localDescription.type}
+        await peer.close()
+        return description
+
+    server = Server(Settings(root=tmp_path / "root", max_live=1))
+    try:
+        first = httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model, "size": "64"})
+        assert first.status_code == 200, first.text
+        one_line_error(httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model}), 429,
+                       "live session")  # fmt: skip
+        assert httpx.delete(f"{server.url}/api/live/{first.json()['id']}").status_code == 200
+        again = httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model})
+        assert again.status_code == 200, again.text
+        assert httpx.delete(f"{server.url}/api/live/{again.json()['id']}").status_code == 200
+        one_line_error(httpx.post(f"{server.url}/api/live", json={"model": model}), 400, "sdp")  # no offer
+        assert not server.app.live.sessions  # a refused offer keeps no session
+        httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model})
+    finally:
+        server.stop()
+    assert not server.app.live.sessions  # shutdown ends every session

@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from vidgan.errors import VidganError
@@ -180,7 +181,10 @@ def make_router(queue: JobQueue, credentials: Credentials | None, live: LiveSess
             session_id, answer = await live.open(offer.sdp, offer.type, offer.model, size, who)
         except LimitReached as e:
             raise HTTPException(e.status, str(e)) from None
-        except (VidganError, ValueError) as e:  # (pydantic's ValidationError is a ValueError)
+        except ValidationError as e:
+            first = e.errors()[0]
+            raise HTTPException(400, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
+        except (VidganError, ValueError) as e:  # ValueError: a body that is not JSON
             raise HTTPException(400, queue.public(str(e).splitlines()[0])) from None
         return {"id": session_id, **answer}
 

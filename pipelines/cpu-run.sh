@@ -20,6 +20,7 @@
 #   WORK    run folders, log, pid (default .cpu-run, ignored by git)
 #   VIDGAN  the vidgan command, words split at spaces (default .venv/bin/vidgan where it exists, else vidgan)
 #   WAIT    seconds `stop` waits for the save (default 300)
+#   NICE    the run's priority (default 19, the lowest: it takes only what the session leaves idle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-status}
@@ -62,12 +63,12 @@ start)
   fi
   rm -rf "$work/compact"
   # nice 19: the run takes only what the session leaves idle; python -u: the log is written as it goes.
-  PYTHONUNBUFFERED=1 nohup nice -n 19 "${command[@]}" >> "$work/log.txt" 2>&1 &
+  PYTHONUNBUFFERED=1 nohup nice -n "${NICE:-19}" "${command[@]}" >> "$work/log.txt" 2>&1 &
   echo $! > "$pidfile"
   echo "$run_root" > "$work/run"
   sleep 2
   running || { echo "cpu-run: the run ended at once; the end of $work/log.txt:" >&2; tail -5 "$work/log.txt" >&2; exit 1; }
-  echo "cpu-run: started (pid $(cat "$pidfile"), nice 19): $what; log $work/log.txt"
+  echo "cpu-run: started (pid $(cat "$pidfile"), nice ${NICE:-19}): $what; log $work/log.txt"
   ;;
 status)
   if running; then

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from clips import tiny_recipe
 from test_gpu_run import dataset
@@ -22,10 +23,12 @@ TINY = tiny_recipe(**RECIPE)
 
 
 def cpu_run(folder: Path, mode: str, *args: str, rc: int = 0, **env) -> str:
-    """The script's output (stdout, then stderr), after checking it exited `rc`."""
+    """The script's output (stdout, then stderr), after checking it exited `rc`. The run at the tests' own
+    priority (at nice 19 on a busy machine it would get next to no CPU), and `stop` waiting for the save up to
+    the hang guard's time: nothing here depends on the machine's speed."""
     settings = {**os.environ, "STATE": str(folder / "state"), "RECIPE": str(folder / "tiny.toml"),
                 "DATA": str(folder / "set"), "WORK": str(folder / "work"), "VIDGAN": f"{sys.executable} -m vidgan",
-                "WAIT": "60", **env}  # fmt: skip
+                "WAIT": "600", "NICE": "0", **env}  # fmt: skip
     done = subprocess.run(["bash", str(ROOT / "pipelines" / "cpu-run.sh"), mode, *args], env=settings,
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == rc, done.stdout + done.stderr
@@ -99,9 +102,10 @@ def tiny_teacher(folder: Path) -> Path:
 
 
 def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path):
-    """pipelines/ship.py: horse2zebra-fast ships on a higher judge score with grid and "target kept" no worse,
-    zebra2horse-fast once judged horse on 0.7 of testB; the card keeps the state's training record, takes the
-    eval's figures, the speed of the shipped card of the same network, and the limitations given."""
+    """pipelines/ship.py: horse2zebra-fast ships on a higher colour-blind judge score with background shift and
+    grid no worse, zebra2horse-fast once judged horse on 0.7 of testB with no more background shift; the card
+    keeps the state's training record, takes the eval's figures, the speed of the shipped card of the same
+    network, and the limitations given."""
     import importlib.util
 
     from clips import inverter_config, write_inverted_pair
@@ -123,26 +127,37 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
         "architecture": state_card["architecture"],
         "name": "horse2zebra-fast",
         "speed": {"translate_speedup_fp32": 5.2, "relative_to": "horse2zebra"},
-        "metrics": {"judge_score": 0.6, "texture": {"grid_ratio": 4.0}, "target_kept": {"lab_distance": 12.0}},
+        "metrics": {"blind_judge": {"score": 0.6}, "background_shift": 12.0, "texture": {"grid_ratio": 4.0}},
     }
     (into / "horse2zebra-fast.json").write_text(json.dumps(old))
 
-    def judged(name: str, score: float, grid: float = 3.0, kept: float = 11.0) -> bool:
+    def judged(name: str, score: float, grid: float = 3.0, shift: float = 11.0) -> bool:
         folder = work / ship.EVALS[name]
         folder.mkdir(parents=True, exist_ok=True)
-        report = {"model": str(state / f"{name}.safetensors"), "a": "testA", "b": "testB", "judge_score": score,
-                  "texture": {"grid_ratio": grid}, "target_kept": {"lab_distance": kept}}  # fmt: skip
+        report = {
+            "model": str(state / f"{name}.safetensors"),
+            "a": "testA",
+            "b": "testB",
+            "judge_score": 0.9,
+            "blind_judge": {"score": score},
+            "background_shift": shift,
+            "texture": {"grid_ratio": grid},
+        }
         (folder / "eval.json").write_text(json.dumps(report))
         return ship.ship(name, "stripes some horses", state=state, work=work, into=into)
 
     assert not judged("horse2zebra-fast", 0.55) and not judged("horse2zebra-fast", 0.7, grid=4.5)
-    assert not judged("horse2zebra-fast", 0.7, kept=12.5) and not (into / "horse2zebra-fast.safetensors").exists()
+    assert not judged("horse2zebra-fast", 0.7, shift=12.5) and not (into / "horse2zebra-fast.safetensors").exists()
     assert judged("horse2zebra-fast", 0.7)
     card = json.loads((into / "horse2zebra-fast.json").read_text())
-    assert card["metrics"]["judge_score"] == 0.7 and card["speed"] == old["speed"]
+    assert card["metrics"]["blind_judge"]["score"] == 0.7 and card["speed"] == old["speed"]
     assert card["limitations"] == "stripes some horses" and card["training"] == state_card["training"]
     assert load_generator_file(into / "horse2zebra-fast.safetensors").card["name"] == "horse2zebra-fast"
     assert not judged("zebra2horse-fast", 0.65) and judged("zebra2horse-fast", 0.8)
+    assert not judged("zebra2horse-fast", 0.9, shift=11.5) and not judged("zebra2horse-fast", 0.75)
+    (into / "horse2zebra-fast.json").write_text(json.dumps({**old, "metrics": {"judge_score": 0.6}}))
+    with pytest.raises(SystemExit, match="no colour-blind figures"):  # a card of before the blind judge
+        judged("horse2zebra-fast", 0.9)
     speed = json.loads((into / "zebra2horse-fast.json").read_text())["speed"]  # the same network's, said so
     assert speed == {**old["speed"], "relative_to": "the paper-sized generator",
                      "measured_with": "horse2zebra-fast against horse2zebra"}  # fmt: skip

@@ -308,9 +308,11 @@ class Trainer:
 
     def start_schedules(self) -> None:
         """The optimisers' learning rates as torch schedulers of `lr_factor`, read afresh at each `step()`
-        (after each training step): the schedule is a function of the images seen, not of the step count."""
-        self.schedules = (LambdaLR(self.opt_g, lambda _: self.lr_factor(True)),
-                          LambdaLR(self.opt_d, lambda _: self.lr_factor(False)))  # fmt: skip
+        (after each training step): the schedule is a function of the images seen, not of the step count. A
+        distillation has no discriminators to step (nor a schedule for them)."""
+        self.schedules = [LambdaLR(self.opt_g, lambda _: self.lr_factor(True))]
+        if self.uses_discriminators:
+            self.schedules.append(LambdaLR(self.opt_d, lambda _: self.lr_factor(False)))
 
     # ------------------------------------------------------------------------------------------ loop
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -11,6 +12,11 @@ sys.path.insert(0, str(Path(__file__).parent))  # the helpers in clips.py
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 torch.set_num_threads(2)
+
+# A suite started in the background (`cmd &`, nohup, some CI runners) inherits SIGINT ignored, and so would
+# every `vidgan` it starts: the Ctrl-C tests would send a signal nobody hears. A handler (unlike "ignored") is
+# not inherited across exec, so the commands the tests start get SIGINT's default, as at a terminal.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
@@ -69,23 +75,6 @@ def model(user_folder) -> str:
     net = init_weights(build_generator(GeneratorConfig(ngf=4, n_blocks=1, family="mobile")), 0.2)
     save_generator(net, user_folder / "tiny.safetensors", {"description": "a tiny test model"})
     return "tiny"
-
-
-@pytest.fixture
-def slow_frames(monkeypatch):
-    """Each generator call takes 50 ms longer (servers under test run in this process): a job long enough
-    to watch and to cancel."""
-    import time
-
-    from vidgan.engine.translator import FrameTranslator
-
-    run = FrameTranslator.run
-
-    def slow(self, frames, crop=None):
-        time.sleep(0.05)
-        return run(self, frames, crop)
-
-    monkeypatch.setattr(FrameTranslator, "run", slow)
 
 
 class Gate:

@@ -3,6 +3,9 @@ rate; a file being written, completed on Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from clips import Invert, make_clip, read_video
+from clips import Invert, read_video
 from waiting import wait_until
 
 from vidgan.engine.translator import FrameTranslator
@@ -77,19 +80,38 @@ def test_flow_smoothing_is_refused_live():
 
 
 def test_live_to_a_file_interrupted_by_ctrl_c_leaves_a_playable_file(tmp_path, tiny_model):
-    """`vidgan live FILE --realtime -o OUT` stopped by SIGINT: OUT plays, its frame times rise, and nothing
-    but it is left."""
-    clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=300, rate=25)  # 12 s, played at its pace
+    """`vidgan live PIPE -o OUT` stopped by SIGINT: OUT plays, its frame times rise, and nothing but it is left.
+    The source is a camera-like stream that never ends (y4m frames into a named pipe until the test is done),
+    so the signal always comes while it runs, however slow the machine."""
+    camera = tmp_path / "camera.y4m"
+    os.mkfifo(camera)
+    done = threading.Event()
+    feeder = threading.Thread(target=feed_y4m, args=(camera, done), daemon=True)
+    feeder.start()
     out = tmp_path / "out" / "live.mp4"
     out.parent.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "vidgan", "live", str(clip), "--realtime", "-o", str(out), "-m",
+    proc = subprocess.Popen([sys.executable, "-m", "vidgan", "live", str(camera), "-o", str(out), "-m",
                              str(tiny_model), "--size", "32"], stderr=subprocess.PIPE, text=True)  # fmt: skip
     wait_until(lambda: any(p.stat().st_size > 2000 for p in out.parent.iterdir()), "frames written",
                alive=lambda: proc.poll() is None)  # fmt: skip
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate()
+    done.set()
     assert proc.returncode == 0, err
     assert "stopped (Ctrl-C)" in err and "Traceback" not in err
     assert [p.name for p in out.parent.iterdir()] == ["live.mp4"]
     frames, times = read_video(out)
     assert len(frames) > 3 and all(b > a for a, b in zip(times, times[1:]))
+
+
+def feed_y4m(path, done: threading.Event, size: tuple[int, int] = (64, 48)) -> None:
+    """A y4m stream of moving gradients into the named pipe `path` until `done` (or until the reader left)."""
+    w, h = size
+    ramp = np.add.outer(np.arange(h), np.arange(w)).astype(np.uint8)
+    chroma = np.full(w * h // 2, 128, np.uint8).tobytes()
+    with contextlib.suppress(BrokenPipeError), open(path, "wb") as pipe:
+        pipe.write(f"YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n".encode())
+        for k in itertools.count():
+            if done.is_set():
+                return
+            pipe.write(b"FRAME\n" + (ramp * 3 + k % 256).tobytes() + chroma)

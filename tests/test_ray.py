@@ -174,8 +174,7 @@ def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
     2: on some CPUs the sums come out in another order, which moves a few pixels by a level; lossless
     encoding keeps that from growing)."""
     pytest.importorskip("fastapi", reason="the web extra is not installed")
-    import httpx
-    from web import Server
+    from web import Server, finished, http, post_job
 
     from vidgan.web.settings import Settings
 
@@ -184,13 +183,10 @@ def test_the_server_sends_its_jobs_to_ray(local_ray, tmp_path, model):
     for name, ray_address in (("here", None), ("ray", "local")):
         server = Server(Settings(root=tmp_path / name, ray=ray_address))
         try:
-            with open(clip, "rb") as f:
-                job = httpx.post(
-                    f"{server.url}/api/jobs", files={"file": ("c", f)}, data={"model": model, "size": "32", "crf": "0"}
-                )
-            status = httpx.get(f"{server.url}/api/jobs/{job.json()['id']}", params={"wait": 60}, timeout=90).json()
+            job = post_job(server.url, clip, model=model, size="32", crf="0").json()
+            status = finished(server.url, job["id"])
             assert status["status"] == "done", status
-            results[name] = httpx.get(f"{server.url}/api/jobs/{job.json()['id']}/result").content
+            results[name] = http.get(f"{server.url}/api/jobs/{job['id']}/result").content
         finally:
             server.stop()
     (tmp_path / "a.mp4").write_bytes(results["here"])

@@ -4,16 +4,14 @@ block the queue; authentication; nothing left behind."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 from clips import make_clip, read_video
 from waiting import wait_until
 
 pytest.importorskip("fastapi", reason="the web extra is not installed: pip install -e '.[web]'")
-httpx = pytest.importorskip("httpx")
-from web import Server  # noqa: E402
+pytest.importorskip("httpx")
+from web import Server, finished, http, post_job  # noqa: E402
 
 from vidgan.cli import main  # noqa: E402
 from vidgan.web.security import check_binding, load_credentials  # noqa: E402
@@ -27,30 +25,17 @@ def server(tmp_path, model):
     s.stop()
 
 
-def post_job(url: str, path: Path, **fields) -> httpx.Response:
-    with open(path, "rb") as f:
-        return httpx.post(f"{url}/api/jobs", files={"file": ("anything.bin", f)}, data=fields, timeout=60)
-
-
-def wait(url: str, job: str, until=("done", "failed", "cancelled")) -> dict:
-    def reached() -> dict | None:
-        status = httpx.get(f"{url}/api/jobs/{job}").json()
-        return status if status["status"] in until else None
-
-    return wait_until(reached, f"job {job} to be {' or '.join(until)}")
-
-
 def test_a_job_gives_what_the_command_line_gives(server, tmp_path, model):
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=10, audio="aac")
     answer = post_job(server.url, clip, model=model, size="32", start="0.25", duration="0.5")
     assert answer.status_code == 202, answer.text
     job = answer.json()
     assert job["status"] == "queued" and len(job["id"]) >= 20  # unguessable
-    status = httpx.get(f"{server.url}/api/jobs/{job['id']}", params={"wait": 30}, timeout=40).json()  # a long poll
+    status = finished(server.url, job["id"])  # by long polls
     assert status["status"] == "done", status
     assert status["progress"] == 1.0 and status["frames_done"] == status["frames_total"] == 6
     assert status["input"]["width"] == 64 and status["input"]["audio"] == "aac"
-    result = httpx.get(f"{server.url}/api/jobs/{job['id']}/result")
+    result = http.get(f"{server.url}/api/jobs/{job['id']}/result")
     assert result.status_code == 200
     (tmp_path / "served.mp4").write_bytes(result.content)
     cli = CliRunner().invoke(main, ["translate", str(clip), "-m", model, "--size", "32", "--start", "0.25",
@@ -58,9 +43,9 @@ def test_a_job_gives_what_the_command_line_gives(server, tmp_path, model):
     assert cli.exit_code == 0, cli.output
     (served, served_times), (by_cli, cli_times) = read_video(tmp_path / "served.mp4"), read_video(tmp_path / "cli.mp4")
     assert len(served) == len(by_cli) == 6 and served_times == cli_times
-    assert httpx.get(f"{server.url}/api/jobs/{job['id']}/input").content == clip.read_bytes()
-    assert httpx.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
-    assert httpx.get(f"{server.url}/api/jobs/{job['id']}").status_code == 404
+    assert http.get(f"{server.url}/api/jobs/{job['id']}/input").content == clip.read_bytes()
+    assert http.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
+    assert http.get(f"{server.url}/api/jobs/{job['id']}").status_code == 404
     assert not any((tmp_path / "root").iterdir())  # its folder went with it
 
 
@@ -75,8 +60,8 @@ def test_refusals_are_one_line_4xx(server, tmp_path, model):
         (post_job(server.url, clip, model=model, size="big"), 400, "'big' is not a size"),
         (post_job(server.url, clip, model=model, start="soon"), 400, "'soon' is not a time"),
         (post_job(server.url, clip, model=model, colour="blue"), 400, "unknown option(s): colour"),
-        (httpx.get(f"{server.url}/api/jobs/nosuchjob"), 404, "no such job"),
-        (httpx.post(f"{server.url}/api/jobs", data={"model": model}), 400, "no file"),
+        (http.get(f"{server.url}/api/jobs/nosuchjob"), 404, "no such job"),
+        (http.post(f"{server.url}/api/jobs", data={"model": model}), 400, "no file"),
     ]
     for response, status, message in cases:
         assert response.status_code == status, (response.status_code, response.text)
@@ -97,31 +82,35 @@ def test_an_upload_over_the_limit_is_413(server, tmp_path):
             yield b"\0" * 100_000
         yield b"\r\n--x--\r\n"
 
-    response = httpx.post(f"{server.url}/api/uploads", content=chunks(),
+    response = http.post(f"{server.url}/api/uploads", content=chunks(),
                           headers={"content-type": "multipart/form-data; boundary=x"})  # fmt: skip
     assert response.status_code == 413
 
 
-def test_cancel_mid_job_leaves_nothing(server, tmp_path, model, slow_frames):
+def test_cancel_mid_job_leaves_nothing(server, tmp_path, model, gate):
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=120)
     job = post_job(server.url, clip, model=model, size="32").json()
-    status = wait(server.url, job["id"], until=("running",))
-    while status["frames_done"] < 5:
-        status = httpx.get(f"{server.url}/api/jobs/{job['id']}").json()
-    assert 0 < status["progress"] < 1 and status["frames_per_s"] and status["seconds_left"]
-    assert httpx.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
+    gate.allow(5)
+    wait_until(lambda: gate.passed >= 5 and gate.waiting, "five batches, and the sixth held")
+    status = wait_until(lambda: (s := http.get(f"{server.url}/api/jobs/{job['id']}").json())["frames_done"] and s,
+                        "the first frames encoded")  # fmt: skip
+    assert status["status"] == "running" and 0 < status["progress"] < 1
+    assert status["frames_per_s"] and status["seconds_left"]
+    assert http.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
+    gate.open()
     wait_until(lambda: not any((tmp_path / "root").iterdir()), "the cancelled job's folder to go")
     after = post_job(server.url, make_clip(tmp_path / "next.mp4", 32, 32, frames=3), model=model, size="32").json()
-    assert wait(server.url, after["id"])["status"] == "done"  # the queue goes on
+    assert finished(server.url, after["id"])["status"] == "done"  # the queue goes on
 
 
-def test_three_jobs_queue_and_all_finish(server, tmp_path, model, slow_frames):
+def test_three_jobs_queue_and_all_finish(server, tmp_path, model, gate):
     clip = make_clip(tmp_path / "clip.mp4", 32, 32, frames=8)
     jobs = [post_job(server.url, clip, model=model, size="32").json()["id"] for _ in range(3)]
-    positions = [httpx.get(f"{server.url}/api/jobs/{j}").json()["queue_position"] for j in jobs]
-    assert positions[2] in (1, 2)  # the third waits behind what has not started
+    positions = [http.get(f"{server.url}/api/jobs/{j}").json()["queue_position"] for j in jobs]
+    assert positions[2] in (1, 2)  # the third waits behind what has not started (the gate holds the first)
+    gate.open()
     for j in jobs:
-        assert wait(server.url, j)["status"] == "done"
+        assert finished(server.url, j)["status"] == "done"
 
 
 def test_a_failed_job_does_not_block_the_next(server, tmp_path, model, monkeypatch):
@@ -140,22 +129,22 @@ def test_a_failed_job_does_not_block_the_next(server, tmp_path, model, monkeypat
     clip = make_clip(tmp_path / "clip.mp4", 32, 32, frames=4)
     first = post_job(server.url, clip, model=model, size="32").json()
     second = post_job(server.url, clip, model=model, size="32").json()
-    failed = wait(server.url, first["id"])
+    failed = finished(server.url, first["id"])
     assert failed["status"] == "failed" and "broke off" in failed["error"]
-    assert httpx.get(f"{server.url}/api/jobs/{first['id']}/result").status_code == 409
-    assert wait(server.url, second["id"])["status"] == "done"
+    assert http.get(f"{server.url}/api/jobs/{first['id']}/result").status_code == 409
+    assert finished(server.url, second["id"])["status"] == "done"
 
 
 def test_authentication_and_shutdown(tmp_path, model):
     server = Server(Settings(root=tmp_path / "root"), users={"me": "secret"})
     clip = make_clip(tmp_path / "clip.mp4", 32, 32, frames=3)
     try:
-        assert httpx.get(f"{server.url}/api/models").status_code == 401
-        assert httpx.get(server.url, auth=("me", "wrong")).status_code == 401
-        page = httpx.get(server.url, auth=("me", "secret"))
+        assert http.get(f"{server.url}/api/models").status_code == 401
+        assert http.get(server.url, auth=("me", "wrong")).status_code == 401
+        page = http.get(server.url, auth=("me", "secret"))
         assert page.status_code == 200 and "<title>vidgan</title>" in page.text
         with open(clip, "rb") as f:
-            response = httpx.post(f"{server.url}/api/uploads", files={"file": ("x", f)}, auth=("me", "secret"))
+            response = http.post(f"{server.url}/api/uploads", files={"file": ("x", f)}, auth=("me", "secret"))
         assert response.status_code == 201 and response.json()["kind"] == "video"
         assert any((tmp_path / "root").iterdir())
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from pathlib import Path
 
 import av
@@ -18,26 +17,9 @@ pytest.importorskip("fastapi", reason="the web extra is not installed: pip insta
 httpx = pytest.importorskip("httpx")
 from serving import ServeProcess  # noqa: E402
 from waiting import wait_until  # noqa: E402
-from web import Server, free_port  # noqa: E402
+from web import Server, finished, free_port, http, post_job  # noqa: E402
 
 from vidgan.web.settings import Settings  # noqa: E402
-
-
-def post(url: str, path: Path | None, auth=None, headers=None, name: str = "clip.mp4", **fields) -> httpx.Response:
-    files = {"file": (name, open(path, "rb"))} if path else None
-    try:
-        return httpx.post(f"{url}/api/jobs", files=files, data=fields, auth=auth, headers=headers, timeout=60)
-    finally:
-        if files:
-            files["file"][1].close()
-
-
-def finished(url: str, job: str, auth=None) -> dict:
-    def ended() -> dict | None:
-        status = httpx.get(f"{url}/api/jobs/{job}", params={"wait": 30}, auth=auth, timeout=60).json()
-        return status if status["status"] not in ("queued", "running") else None
-
-    return wait_until(ended, f"job {job} to end")
 
 
 def one_line_error(response: httpx.Response, status: int, *words: str) -> str:
@@ -65,7 +47,7 @@ def live_matroska(path: Path, seconds: int = 30, rate: int = 25) -> Path:
 def served(tmp_path, model):
     """A server in a thread, with small limits for the tests that reach them."""
     s = Server(Settings(root=tmp_path / "root", max_duration=2.0, max_size=512, max_uploads=2, max_queued=1,
-                        upload_timeout=1.0, keep=600))  # fmt: skip
+                        keep=600))  # fmt: skip
     yield s
     s.stop()
 
@@ -75,7 +57,7 @@ def served(tmp_path, model):
 
 def test_a_clip_that_states_no_duration_is_stopped_at_the_limit(served, tmp_path, model):
     clip = live_matroska(tmp_path / "live.mkv")  # 30 s, 750 frames, no duration in its container
-    job = post(served.url, clip, model=model, size="32").json()
+    job = post_job(served.url, clip, model=model, size="32").json()
     status = finished(served.url, job["id"])
     assert status["status"] == "done" and status["frames_done"] <= 2 * 25 + 1, status
     assert any("does not say how long" in n for n in status["notices"]), status
@@ -83,14 +65,14 @@ def test_a_clip_that_states_no_duration_is_stopped_at_the_limit(served, tmp_path
 
 def test_a_working_size_over_the_servers_is_refused(served, tmp_path, model):
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=3)
-    one_line_error(post(served.url, clip, model=model, size="8000"), 400, "size", "512")
+    one_line_error(post_job(served.url, clip, model=model, size="8000"), 400, "size", "512")
     assert not any((tmp_path / "root").iterdir())
 
 
 @pytest.mark.parametrize("start", ["nan", "inf", "1e308:1e308", "-3", "99"])
 def test_options_that_cannot_work_are_refused_when_submitted(served, tmp_path, model, start):
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=25, rate=5)  # 5 s
-    error = one_line_error(post(served.url, clip, model=model, start=start), 400, "start")
+    error = one_line_error(post_job(served.url, clip, model=model, start=start), 400, "start")
     assert str(tmp_path) not in error and "/tmp/" not in error, error  # no path of the server's
     if start == "99":
         assert "clip.mp4" in error and "5.0 s long" in error, error  # the upload's own name
@@ -110,11 +92,11 @@ def test_the_command_line_refuses_a_start_past_the_end_before_any_work(tmp_path,
 
 
 def test_every_refusal_has_one_shape_and_no_private_path(served, tmp_path):
-    response = httpx.get(f"{served.url}/api/jobs/x", params={"wait": "soon"})  # FastAPI's own validation
+    response = http.get(f"{served.url}/api/jobs/x", params={"wait": "soon"})  # FastAPI's own validation
     one_line_error(response, 422, "wait")
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video\n" * 50)
-    error = one_line_error(httpx.post(f"{served.url}/api/uploads", files={"file": ("notes.mp4", bad.read_bytes())}),
+    error = one_line_error(http.post(f"{served.url}/api/uploads", files={"file": ("notes.mp4", bad.read_bytes())}),
                            415, "not a video")  # fmt: skip
     assert str(tmp_path) not in error
 
@@ -124,15 +106,15 @@ def test_every_refusal_has_one_shape_and_no_private_path(served, tmp_path):
 
 def test_uploads_and_queued_jobs_are_bounded_with_429(served, tmp_path, model, gate):
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=4)
-    uploads = [httpx.post(f"{served.url}/api/uploads", files={"file": ("c.mp4", clip.read_bytes())}) for _ in range(3)]
+    uploads = [http.post(f"{served.url}/api/uploads", files={"file": ("c.mp4", clip.read_bytes())}) for _ in range(3)]
     assert [u.status_code for u in uploads[:2]] == [201, 201]
     one_line_error(uploads[2], 429, "uploads")
-    running = post(served.url, None, upload=uploads[0].json()["upload"], model=model, size="32").json()
-    wait_until(lambda: httpx.get(f"{served.url}/api/jobs/{running['id']}").json()["status"] == "running",
+    running = post_job(served.url, None, upload=uploads[0].json()["upload"], model=model, size="32").json()
+    wait_until(lambda: http.get(f"{served.url}/api/jobs/{running['id']}").json()["status"] == "running",
                "the first job to run")  # fmt: skip
-    queued = post(served.url, None, upload=uploads[1].json()["upload"], model=model, size="32")
+    queued = post_job(served.url, None, upload=uploads[1].json()["upload"], model=model, size="32")
     assert queued.status_code == 202
-    one_line_error(post(served.url, clip, model=model, size="32"), 429, "waiting")
+    one_line_error(post_job(served.url, clip, model=model, size="32"), 429, "waiting")
     gate.open()
     assert finished(served.url, queued.json()["id"])["status"] == "done"
 
@@ -142,7 +124,7 @@ def test_the_disk_for_jobs_is_bounded_with_507(tmp_path, model):
     try:
         big = make_clip(tmp_path / "big.mp4", 256, 256, frames=40)
         assert big.stat().st_size > 100_000
-        one_line_error(post(server.url, big, model=model), 507, "disk")
+        one_line_error(post_job(server.url, big, model=model), 507, "disk")
     finally:
         server.stop()
 
@@ -151,14 +133,14 @@ def test_each_user_has_their_own_limit_and_sees_only_their_jobs(tmp_path, model)
     server = Server(Settings(root=tmp_path / "root", max_per_client=1), users={"ann": "a-secret", "bob": "b-secret"})
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=3)
     try:
-        first = httpx.post(f"{server.url}/api/uploads", files={"file": ("c.mp4", clip.read_bytes())},
+        first = http.post(f"{server.url}/api/uploads", files={"file": ("c.mp4", clip.read_bytes())},
                            auth=("ann", "a-secret"))  # fmt: skip
         assert first.status_code == 201
-        again = httpx.post(f"{server.url}/api/uploads", files={"file": ("c.mp4", clip.read_bytes())},
+        again = http.post(f"{server.url}/api/uploads", files={"file": ("c.mp4", clip.read_bytes())},
                            auth=("ann", "a-secret"))  # fmt: skip
         one_line_error(again, 429, "per user")
-        job = post(server.url, clip, auth=("bob", "b-secret"), model=model, size="32").json()
-        assert httpx.get(f"{server.url}/api/jobs/{job['id']}", auth=("ann", "a-secret")).status_code == 404
+        job = post_job(server.url, clip, auth=("bob", "b-secret"), model=model, size="32").json()
+        assert http.get(f"{server.url}/api/jobs/{job['id']}", auth=("ann", "a-secret")).status_code == 404
         assert finished(server.url, job["id"], auth=("bob", "b-secret"))["status"] == "done"
     finally:
         server.stop()
@@ -187,10 +169,10 @@ def test_an_official_model_not_downloaded_is_not_offered_nor_downloaded(served, 
     monkeypatch.setenv("VIDGAN_OFFICIAL_URL", f"http://127.0.0.1:{port}")
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=3)
     try:
-        names = [m["name"] for m in httpx.get(f"{served.url}/api/models").json()]
+        names = [m["name"] for m in http.get(f"{served.url}/api/models").json()]
         assert model in names and not any(n.startswith("official:") for n in names)
         for _ in range(5):
-            one_line_error(post(served.url, clip, model="official:horse2zebra"), 400, "not on this server")
+            one_line_error(post_job(served.url, clip, model="official:horse2zebra"), 400, "not on this server")
     finally:
         stop.set()
         thread.join()
@@ -205,11 +187,11 @@ def test_a_deleted_running_job_stops_at_its_next_batch(tmp_path, model, gate):
     server = Server(Settings(root=tmp_path / "root"))
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=120)
     try:
-        job = post(server.url, clip, model=model, size="32").json()
+        job = post_job(server.url, clip, model=model, size="32").json()
         gate.allow(5)
         wait_until(lambda: gate.passed >= 5 and gate.waiting, "five batches, and the sixth held")
-        assert httpx.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
-        after = post(server.url, make_clip(tmp_path / "next.mp4", 32, 32, frames=3), model=model, size="32").json()
+        assert http.delete(f"{server.url}/api/jobs/{job['id']}").status_code == 200
+        after = post_job(server.url, make_clip(tmp_path / "next.mp4", 32, 32, frames=3), model=model, size="32").json()
         gate.open()
         assert finished(server.url, after["id"])["status"] == "done"
         assert gate.passed <= 5 + 1 + 3  # the held batch at most, then the next job's three frames
@@ -225,43 +207,50 @@ def test_a_deleted_running_job_stops_at_its_next_batch(tmp_path, model, gate):
 ])  # fmt: skip
 def test_foreign_hosts_and_origins_are_refused(served, tmp_path, model, headers, status):
     clip = make_clip(tmp_path / "clip.mp4", 32, 32, frames=2)
-    one_line_error(post(served.url, clip, headers=headers, model=model), status)
+    one_line_error(post_job(served.url, clip, headers=headers, model=model), status)
     own = {"origin": served.url, "sec-fetch-site": "same-origin"}
-    assert post(served.url, clip, headers=own, model=model, size="32").status_code == 202
+    assert post_job(served.url, clip, headers=own, model=model, size="32").status_code == 202
 
 
 # ------------------------------------------------------------------------------------------ 4, 7, 11
 
 
-def test_ctrl_c_exits_within_seconds_whatever_the_clients_do(tmp_path, model):
-    """A long poll open, an upload stalled half-way and a job running: Ctrl-C exits well within 30 s (the
-    grace is 2 s; before, it took 68 s) and leaves no file. 30 s: a bound an order of magnitude above what it
-    takes on a loaded machine, since the exit's speed is the point here."""
+def test_ctrl_c_exits_whatever_the_clients_do(tmp_path, model):
+    """A long poll open, an upload stalled half-way (its timeout an hour) and a job running: Ctrl-C exits (before,
+    it waited 68 s on such clients; now the hang guard would catch a wait on the upload), answers the long
+    poll rather than cutting it, and leaves no file."""
     work = tmp_path / "work"
-    server = ServeProcess(work, "--upload-timeout", "120s")
+    server = ServeProcess(work, "--upload-timeout", "1h")
     clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=600)
-    job = post(server.url, clip, model=model, size="32").json()
-    poll = threading.Thread(target=lambda: httpx.get(f"{server.url}/api/jobs/{job['id']}", params={"wait": 60},
-                                                    timeout=120), daemon=True)  # fmt: skip
+    job = post_job(server.url, clip, model=model, size="32").json()
+    answers = []
+    poll = threading.Thread(target=lambda: answers.append(http.get(f"{server.url}/api/jobs/{job['id']}",
+                                                                   params={"wait": 60})), daemon=True)  # fmt: skip
     poll.start()
     slow = socket.create_connection(("127.0.0.1", server.port))
     slow.sendall(b"POST /api/uploads HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: multipart/form-data; boundary=x"
                  b"\r\ncontent-length: 1000000\r\n\r\n--x\r\n")  # fmt: skip
-    wait_until(lambda: httpx.get(f"{server.url}/api/jobs/{job['id']}").json()["frames_done"] > 0, "the job to run")
-    started = time.monotonic()
+    wait_until(lambda: http.get(f"{server.url}/api/jobs/{job['id']}").json()["frames_done"] > 0, "the job to run")
     status, err = server.interrupt()
-    assert time.monotonic() - started < 30, err
+    poll.join()
     assert status in (0, 130) and "Traceback" not in err
+    assert [a.status_code for a in answers] == [200]  # answered at the shutdown, not cut off
     assert not any(work.iterdir())
     slow.close()
 
 
-def test_a_stalled_upload_is_dropped_with_408(served):
-    slow = socket.create_connection(("127.0.0.1", int(served.url.rsplit(":", 1)[1])))
-    slow.sendall(b"POST /api/uploads HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: multipart/form-data; boundary=x"
-                 b"\r\ncontent-length: 1000000\r\n\r\n--x\r\n")  # fmt: skip
-    answer = slow.makefile("rb").readline()  # the server answers after its 1 s of silence
-    slow.close()
+def test_a_stalled_upload_is_dropped_with_408(tmp_path):
+    """An upload that stops sending is answered 408 after the upload timeout (1 s here; only this test's server
+    has so short a one: elsewhere a busy machine's pause must not look like a stall)."""
+    server = Server(Settings(root=tmp_path / "root", upload_timeout=1.0))
+    try:
+        slow = socket.create_connection(("127.0.0.1", server.port))
+        slow.sendall(b"POST /api/uploads HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: multipart/form-data; "
+                     b"boundary=x\r\ncontent-length: 1000000\r\n\r\n--x\r\n")  # fmt: skip
+        answer = slow.makefile("rb").readline()  # it never sends more: the server answers after 1 s of silence
+        slow.close()
+    finally:
+        server.stop()
     assert b" 408 " in answer, answer
 
 
@@ -271,8 +260,8 @@ def test_credentials_from_the_environment_or_a_file_never_on_the_command_line(tm
     for flags, env in (((), {"VIDGAN_AUTH": "ann:a-secret"}), (("--auth-file", str(users)), {})):
         server = ServeProcess(tmp_path / "work", *flags, env=env)
         try:
-            assert httpx.get(f"{server.url}/api/models").status_code == 401
-            assert httpx.get(f"{server.url}/api/models", auth=("ann", "a-secret")).status_code == 200
+            assert http.get(f"{server.url}/api/models").status_code == 401
+            assert http.get(f"{server.url}/api/models", auth=("ann", "a-secret")).status_code == 200
             assert "a-secret" not in Path(f"/proc/{server.proc.pid}/cmdline").read_text()
         finally:
             server.close()
@@ -316,17 +305,17 @@ def test_live_sessions_are_bounded_and_stop_frees_one(tmp_path, model):
 
     server = Server(Settings(root=tmp_path / "root", max_live=1))
     try:
-        first = httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model, "size": "64"})
+        first = http.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model, "size": "64"})
         assert first.status_code == 200, first.text
-        one_line_error(httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model}), 429,
+        one_line_error(http.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model}), 429,
                        "live session")  # fmt: skip
-        assert httpx.delete(f"{server.url}/api/live/{first.json()['id']}").status_code == 200
-        again = httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model})
+        assert http.delete(f"{server.url}/api/live/{first.json()['id']}").status_code == 200
+        again = http.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model})
         assert again.status_code == 200, again.text
-        assert httpx.delete(f"{server.url}/api/live/{again.json()['id']}").status_code == 200
-        one_line_error(httpx.post(f"{server.url}/api/live", json={"model": model}), 400, "sdp")  # no offer
+        assert http.delete(f"{server.url}/api/live/{again.json()['id']}").status_code == 200
+        one_line_error(http.post(f"{server.url}/api/live", json={"model": model}), 400, "sdp")  # no offer
         assert not server.app.live.sessions  # a refused offer keeps no session
-        httpx.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model})
+        http.post(f"{server.url}/api/live", json={**asyncio.run(offer()), "model": model})
     finally:
         server.stop()
     assert not server.app.live.sessions  # shutdown ends every session

@@ -1,12 +1,17 @@
-"""A real vidgan server for the tests: uvicorn in a thread, on a free port of 127.0.0.1."""
+"""A real vidgan server for the tests: uvicorn in a thread, on a free port of 127.0.0.1; and the requests the
+tests make of any server, with no deadline a busy machine could miss."""
 
 from __future__ import annotations
 
 import socket
 import threading
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
 
+import httpx
 import uvicorn
-from waiting import wait_until
+from waiting import HANG_GUARD, wait_until
 
 from vidgan.web.app import create_app
 from vidgan.web.settings import Settings
@@ -34,3 +39,36 @@ class Server:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join()
+
+
+# httpx's default timeout (5 s) is a deadline that a busy machine misses: every request waits up to the hang
+# guard instead (a test that means a shorter one says so).
+http = SimpleNamespace(get=partial(httpx.get, timeout=HANG_GUARD), post=partial(httpx.post, timeout=HANG_GUARD),
+                       delete=partial(httpx.delete, timeout=HANG_GUARD))  # fmt: skip
+ENDED = ("done", "failed", "cancelled")
+
+
+def post_job(url: str, path: Path | None, auth=None, headers=None, name: str = "clip.mp4", **fields) -> httpx.Response:
+    """POST /api/jobs with the file at `path` (none: the fields alone, e.g. an `upload`)."""
+    files = {"file": (name, open(path, "rb"))} if path else None
+    try:
+        return http.post(f"{url}/api/jobs", files=files, data=fields, auth=auth, headers=headers)
+    finally:
+        if files:
+            files["file"][1].close()
+
+
+def finished(url: str, job: str, auth=None) -> dict:
+    """The job's status once it has ended, by long polls (each returns at the end, or after 30 s: poll again)."""
+
+    def ended() -> dict | None:
+        status = http.get(f"{url}/api/jobs/{job}", params={"wait": 30}, auth=auth).json()
+        return status if status["status"] in ENDED else None
+
+    return wait_until(ended, f"job {job} to end")
+
+
+def reached(url: str, job: str, status: str, auth=None) -> dict:
+    """The job's status once it is `status` (e.g. running)."""
+    return wait_until(lambda: (s := http.get(f"{url}/api/jobs/{job}", auth=auth).json())["status"] == status and s,
+                      f"job {job} to be {status}")  # fmt: skip

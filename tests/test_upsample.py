@@ -147,3 +147,20 @@ def test_image_upsamples_with_its_own_detail(tmp_path):
     identity = FrameTranslator(Identity(), torch.device("cpu"))
     translate_image(tmp_path / "in.png", tmp_path / "same.png", identity, TranslateOptions(size=48))
     assert np.abs(np.asarray(Image.open(tmp_path / "same.png")).astype(int) - full).mean() < 1
+
+
+def test_the_benchmarks_pipeline_rows_run_a_model_by_name(tmp_path, model):
+    """`vidgan bench-upsample`'s pipeline part: the input, each method and the identity's two rows, through
+    `vidgan translate` with a model loaded by name (a name once reached the pipeline unloaded)."""
+    from vidgan.bench.upsample import in_pipeline
+    from vidgan.models.registry import load_model
+
+    clip = make_shift_clip(tmp_path / "pan.mp4", width=64, height=48, frames=4)
+    rows = in_pipeline(clip, load_model(model), None)
+    assert [r.method for r in rows] == ["(the input itself)", *METHODS, "(identity) detail", "(identity) resize"]
+    assert all(np.isfinite([r.dis, r.farneback]).all() for r in rows)
+    assert rows[0].fps is None and all(r.fps > 0 for r in rows[1:])
+
+
+def test_sharpness_has_no_figure_where_nothing_was_left_alone():
+    assert sharpness(np.zeros(3)) == (None, None)

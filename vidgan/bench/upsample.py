@@ -30,6 +30,7 @@ from vidgan.engine.translator import FrameTranslator
 from vidgan.eval.judge import image_files, load_judge
 from vidgan.eval.temporal import temporal_report, timed_frames, warping_error
 from vidgan.eval.upsampling import detail_sums, fidelity, sharpness
+from vidgan.models.checkpoints import LoadedModel
 from vidgan.models.registry import load_model
 from vidgan.ops.smoothing import SmoothingConfig
 from vidgan.ops.upsampling import METHODS, Upsampler
@@ -64,6 +65,11 @@ class PipelineRow:
     fps: float | None  # end to end, `vidgan translate --smooth flow`
 
 
+def fmt(x: float | None, spec: str) -> str:
+    """A figure, or a dash where there is none to give."""
+    return "—" if x is None else format(x, spec)
+
+
 def _spread(clip: Path, count: int, full_short: int):
     """`count` frames spread over the clip: (working-size input, full-size input) pairs."""
     info = probe(clip)
@@ -87,8 +93,8 @@ def clip_quality(clips: list[Path], translator: FrameTranslator, frames: int) ->
                 sums += detail_sums(full, result, source, output)
                 dbs.append(fidelity(result, output))
             rows.append(QualityRow(clip.name, method, *sharpness(sums), float(np.mean(dbs))))
-            say(f"{clip.name}, {method}: detail energy {rows[-1].energy:.2f}, input detail kept {rows[-1].kept:.2f}, "
-                f"fidelity {rows[-1].fidelity:.1f} dB")  # fmt: skip
+            say(f"{clip.name}, {method}: detail energy {fmt(rows[-1].energy, '.2f')}, input detail kept "
+                f"{fmt(rows[-1].kept, '.2f')}, fidelity {rows[-1].fidelity:.1f} dB")  # fmt: skip
     return rows
 
 
@@ -138,7 +144,7 @@ def upsampling_cost(clip: Path, translator: FrameTranslator, repeats: int = 7) -
     return costs
 
 
-def in_pipeline(clip: Path, model: str, duration: float | None) -> list[PipelineRow]:
+def in_pipeline(clip: Path, model: LoadedModel, duration: float | None) -> list[PipelineRow]:
     """Each method's flicker with smoothing, beside two references that no translation flickers in: the
     input itself, and the identity through the same pipeline (its `detail` row is the input at full
     sharpness, smoothed; its `resize` row the input blurred to the working size, smoothed). The warping
@@ -166,20 +172,18 @@ def in_pipeline(clip: Path, model: str, duration: float | None) -> list[Pipeline
 def run_upsampling_benchmark(clips: list[Path], model: str, images: Path | None, judge: str, frames: int,
                              image_count: int, duration: float | None) -> str:  # fmt: skip
     device = pick_device("auto")
-    translator = FrameTranslator(load_model(model).generator, device)
+    loaded = load_model(model)
+    translator = FrameTranslator(loaded.generator, device)
     rows = clip_quality(clips, translator, frames)
     if images is not None:
         rows += image_quality(images, translator, judge, image_count)
     costs = upsampling_cost(clips[0], translator)
-    pipeline = [row for clip in clips for row in in_pipeline(clip, model, duration)]
+    pipeline = [row for clip in clips for row in in_pipeline(clip, loaded, duration)]
     return markdown(rows, costs, pipeline, model, frames)
 
 
 def markdown(rows: list[QualityRow], costs: dict[str, dict[str, float]], pipeline: list[PipelineRow], model: str,
              frames: int) -> str:  # fmt: skip
-    def fmt(x: float | None, spec: str) -> str:
-        return "—" if x is None else format(x, spec)
-
     lines = [f"Model {model}; clips: {frames} frames each at a short side of {FULL} px from the translation at "
              f"{WORK}. Where the content is unchanged: the fine detail's energy over the input's, and the "
              "input's own fine detail kept (1.0: all). Fidelity: scaled back down, PSNR to the generator's "

@@ -46,8 +46,11 @@ def detail_sums(full: np.ndarray, upsampled: np.ndarray, source: np.ndarray, out
     return np.array([out @ out, out @ inp, inp @ inp])
 
 
-def sharpness(sums: np.ndarray) -> tuple[float, float]:
-    """(energy ratio, input detail kept) from `detail_sums` (summed over frames)."""
+def sharpness(sums: np.ndarray) -> tuple[float | None, float | None]:
+    """(energy ratio, input detail kept) from `detail_sums` (summed over frames); None where no pixel was
+    left alone (a translation that changes everything) or the input there has no fine detail."""
+    if sums[2] == 0:
+        return None, None
     return float(sums[0] / sums[2]), float(sums[1] / sums[2])
 
 

@@ -8,8 +8,9 @@
 #   bash pipelines/bakeoff.sh pause|resume   hold them (SIGSTOP) around a timing-sensitive check
 #   bash pipelines/bakeoff.sh eval       vidgan eval of both directions of every trained variant
 #
-# Settings, from the environment: BUDGET (CPU time per variant, default 40m), DATA, WORK (default .bakeoff),
-# INIT (default pipelines/horse2zebra-fast.state), VIDGAN (as in cpu-run.sh).
+# A variant cut short (a restart) goes on from its last save at the next `start`.
+# Settings, from the environment: BUDGET (CPU time per variant: 40m, 2400s or 1h; default 40m), DATA,
+# WORK (default .bakeoff), INIT (default pipelines/horse2zebra-fast.state), VIDGAN (as in cpu-run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-status}
@@ -33,13 +34,22 @@ variants=(
 mkdir -p "$work"
 
 train_one() {  # name, settings: one variant to its budget; its compact state in $work/NAME/compact
-  local name=$1 dir=$work/$1
+  local name=$1 dir=$work/$1 run=$work/$1/runs/horse2zebra-fast
   read -ra settings <<< "$2"
-  rm -rf "$dir/runs" "$dir/compact"
   mkdir -p "$dir"
-  OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 nice -n 19 "${vidgan[@]}" train --recipe pipelines/bakeoff/base.toml \
-    --a "$data" --b "$data" --init-from "$init" "${settings[@]}" --runs-dir "$dir/runs" \
-    --save-compact "$dir/compact" --no-export --clock cpu --stop-after "$budget" -q > "$dir/log.txt" 2>&1 &
+  if [ -f "$run/state.pt" ] && [ -f "$dir/compact/progress.json" ]; then
+    # An interrupted variant (a restart, a stop) goes on from its last save for what is left of its budget:
+    # --stop-after counts this process's CPU time, progress.json the CPU time trained before.
+    local left
+    left=$(python3 -c "import json; b = '$budget'; s = float(b[:-1]) * {'s': 1, 'm': 60, 'h': 3600}[b[-1]]; \
+print(max(1, round(s - json.load(open('$dir/compact/progress.json'))['train_seconds'])))")
+    command=(train --resume "$run" --save-compact "$dir/compact" --no-export --clock cpu --stop-after "${left}s" -q)
+  else
+    rm -rf "$dir/runs" "$dir/compact"
+    command=(train --recipe pipelines/bakeoff/base.toml --a "$data" --b "$data" --init-from "$init" "${settings[@]}"
+      --runs-dir "$dir/runs" --save-compact "$dir/compact" --no-export --clock cpu --stop-after "$budget" -q)
+  fi
+  OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 nice -n 19 "${vidgan[@]}" "${command[@]}" >> "$dir/log.txt" 2>&1 &
   echo $! > "$dir/pid"
   wait "$(cat "$dir/pid")" && touch "$dir/done"
   rm -f "$dir/pid"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The CPU training run of horse2zebra-fast: one CycleGAN schedule (pipelines/horse2zebra-fast.toml) that goes
-# on in the background, at the lowest priority, whenever someone works on this machine (docs/cpu-runs.md):
+# The CPU training run of the fast pair: one schedule (since 2026-12-04 the masked one,
+# pipelines/horse2zebra-masked.toml, the bake-off's winner: docs/cpu-runs.md) that goes on in the background, at the lowest priority, whenever someone works on this machine (docs/cpu-runs.md):
 #
 #   bash pipelines/cpu-run.sh start    continue the schedule from the state committed in the repository;
 #                                      words after `start` go to vidgan train (what --continue takes anew,
@@ -13,8 +13,8 @@
 #
 # Settings, from the environment:
 #   STATE   the compact state the schedule continues from, and where `stop` writes it back
-#           (default pipelines/horse2zebra-fast.state; committed: int8 generators, discriminators, progress)
-#   RECIPE  the schedule's recipe, for its first run only (default pipelines/horse2zebra-fast.toml)
+#           (default pipelines/horse2zebra-masked.state; committed: int8 generators, discriminators, progress)
+#   RECIPE  the schedule's recipe, for its first run only (default pipelines/horse2zebra-masked.toml)
 #   INIT    the first run's warm start: a `vidgan distill` run folder or a compact state (its two generators)
 #   DATA    horse2zebra with trainA/trainB/testA/testB (default ../shared/data/horse2zebra)
 #   WORK    run folders, log, pid (default .cpu-run, ignored by git)
@@ -25,8 +25,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-status}
 shift || true
-state=${STATE:-pipelines/horse2zebra-fast.state}
-recipe=${RECIPE:-pipelines/horse2zebra-fast.toml}
+state=${STATE:-pipelines/horse2zebra-masked.state}
+recipe=${RECIPE:-pipelines/horse2zebra-masked.toml}
 data=${DATA:-../shared/data/horse2zebra}
 work=${WORK:-.cpu-run}
 if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi

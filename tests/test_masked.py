@@ -198,3 +198,23 @@ def test_a_masked_model_exports_to_onnx_as_content_and_mask(tmp_path):
     x = torch.rand(1, 3, 32, 48) * 2 - 1
     with torch.no_grad():
         assert (OnnxGenerator(net)(x) - net(x)).abs().max() < 1e-4
+
+
+def test_compare_shows_a_masked_models_mask_beside_input_and_output(tmp_path):
+    """`--compare` with a masked model: input, output and the mask (white where the model's content is used)."""
+    from clips import make_clip, read_video
+
+    from vidgan import api
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=3, width=96, height=64)
+    inputs, _ = read_video(clip)
+    for bias, white in ((-30.0, False), (30.0, True)):
+        masked_model(tmp_path / "m.safetensors", bias)
+        out = tmp_path / f"{bias}.mp4"
+        api.translate_video(clip, out, model=str(tmp_path / "m.safetensors"), size=32, compare=True,
+                            encode=EncodeSettings(crf=0), quiet=True, overwrite=True)  # fmt: skip
+        frames, _ = read_video(out)
+        assert frames[0].shape == (64, 3 * 96, 3)
+        left, _, mask = np.split(frames[0].astype(int), 3, axis=1)
+        assert np.abs(left - inputs[0]).max() <= 3
+        assert np.abs(mask - (255 if white else 0)).max() <= 3

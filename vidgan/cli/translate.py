@@ -98,7 +98,11 @@ CODECS = list(ENCODERS)
     "Temporal smoothing against flicker: flow (optical flow, keeps motion sharp) or ema (still shots).",
 )
 @smooth_strength_option
-@click.option("--compare", is_flag=True, help="Write input and output side by side.")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Write input and output side by side (and a masked model's mask: white where it changes the frame).",
+)
 @click.option(
     "--start", default=None, callback=parse_time, help="Start this far into the clip: seconds (12.5) or [h:]m:s."
 )

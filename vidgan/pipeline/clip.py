@@ -133,7 +133,8 @@ def run_clip(src: Path, dst: Path, info: VideoInfo, target: Target, translator: 
     backend = backend or ("torch" if translator.cuda else "opencv")
     # A masked generator's output is composited over the input at the output size: the decoder gives it.
     composite = Composite(options.upsample, backend) if translator.masked else None
-    frame_size = (out_w * 2, out_h) if options.compare else (out_w, out_h)
+    panels = 1 + options.compare * (2 if composite else 1)  # --compare: the input, the output, a mask
+    frame_size = (out_w * panels, out_h)
     batch_size = options.batch_size or default_batch_size(translator.device)
     progress = Progress(expected_frames(info, span), src.name, options.quiet, bar_position, listener=listener)
     started = time.perf_counter()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
+import torch
 
 from vidgan.pipeline.progress import Progress
 from vidgan.pipeline.record import FrameRecord, Result
@@ -14,7 +15,8 @@ from vidgan.video.encode import VideoWriter
 
 class Encode:
     """Writes records as they come (`writer` scales each output to the file's size); `flush` finishes the
-    file. With `compare`, the input is written beside the output. Where the input broke off
+    file. With `compare`, the input is written beside the output (and a masked model's mask beside them,
+    white where the output is the generator's, black where it is the input's own). Where the input broke off
     (`result.partial`), the sound stops with the last frame. With `keep`, only the records whose pts it
     accepts are written (a segment's own frames: its smoother's warm-up and look-ahead are not)."""
 
@@ -32,7 +34,11 @@ class Encode:
             h, w = record.full.shape[:2]
             if rgb.shape[:2] != (h, w):
                 rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_CUBIC)
-            rgb = np.hstack([record.full, rgb])
+            panels = [record.full, rgb]
+            if record.mask is not None:
+                mask = record.mask.cpu().numpy() if isinstance(record.mask, torch.Tensor) else record.mask
+                panels.append(np.repeat(mask[..., None], 3, axis=2))
+            rgb = np.hstack(panels)
         self.writer.write(rgb, record.pts)
         self.end = self.writer.frame_end(record.pts)
         self.progress.update()

@@ -32,7 +32,7 @@ class TranslateOptions:
     backend: str = "torch"  # what runs the generator: torch, or onnxruntime (CPU only; faster there)
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     smooth: SmoothingConfig = field(default_factory=SmoothingConfig)  # temporal smoothing (videos only)
-    compare: bool = False  # input and output side by side
+    compare: bool = False  # input and output side by side (and a masked model's mask, a third panel)
     start: float | None = None  # seconds into the clip
     duration: float | None = None  # seconds to translate from `start`
     overwrite: bool = False  # replace an existing output

@@ -1,36 +1,31 @@
 #!/usr/bin/env bash
-# The masked bake-off (issue 28): variants of the CPU recipe trained for the same CPU time from the same
-# start, then evaluated alike; the table and the pictures go into docs/quality.md ("The masked bake-off").
+# Bake-offs (issue 28): variants of the CPU recipe trained for the same CPU time from the same start, then
+# evaluated alike; each round's table and pictures go into docs/quality.md. A round is a file,
+# pipelines/bakeoff/ROUND.sh, that sets `variants` (name:settings added to pipelines/bakeoff/base.toml),
+# `init` (the start), `budget` (CPU time per variant) and `parallel` (how many train at once).
 #
-#   bash pipelines/bakeoff.sh start      train the variants not trained yet, two at a time (one thread each,
-#                                        nice 19), each for BUDGET of its own CPU time (--clock cpu)
-#   bash pipelines/bakeoff.sh status     which variants are done, running, waiting
-#   bash pipelines/bakeoff.sh pause|resume   hold them (SIGSTOP) around a timing-sensitive check
-#   bash pipelines/bakeoff.sh eval       vidgan eval of both directions of every trained variant
+#   bash pipelines/bakeoff.sh start ROUND     train the variants not trained yet, PARALLEL at a time (one
+#                                             thread each, nice 19), each for BUDGET of its own CPU time
+#   bash pipelines/bakeoff.sh status ROUND    which variants are done, running, waiting
+#   bash pipelines/bakeoff.sh pause|resume ROUND   hold them (SIGSTOP) around a timing-sensitive check
+#   bash pipelines/bakeoff.sh eval ROUND      vidgan eval of both directions of every trained variant
 #
-# A variant cut short (a restart) goes on from its last save at the next `start`.
-# Settings, from the environment: BUDGET (CPU time per variant: 40m, 2400s or 1h; default 40m), DATA,
-# WORK (default .bakeoff), INIT (default pipelines/horse2zebra-fast.state), VIDGAN (as in cpu-run.sh).
+# The rounds: `masked` (the first: mask, DiffAugment, their regularisation, from the unmasked CPU state) and
+# `area` (the mask's area prior, from the masked schedule's state). A variant cut short (a restart) goes on
+# from its last save at the next `start`. Settings, from the environment: DATA, WORK (default
+# .bakeoff/ROUND), VIDGAN (as in cpu-run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-status}
-budget=${BUDGET:-40m}
+round=${2:-masked}
+[ -f "pipelines/bakeoff/$round.sh" ] || { echo "bakeoff: no round $round (pipelines/bakeoff/*.sh)" >&2; exit 2; }
+parallel=2
+# shellcheck source=/dev/null
+. "pipelines/bakeoff/$round.sh"
 data=${DATA:-../shared/data/horse2zebra}
-work=${WORK:-.bakeoff}
-init=${INIT:-pipelines/horse2zebra-fast.state}
+work=${WORK:-.bakeoff/$round}
 if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi
 
-# name: the settings it adds to pipelines/bakeoff/base.toml
-variants=(
-  "cyclegan:"
-  "mask:--mask"
-  "diffaugment:--diffaugment color,translation,cutout"
-  "mask+diffaugment:--mask --diffaugment color,translation,cutout"
-  # The first two masked runs closed their masks (the cycle and identity terms pull them shut): these hold
-  # the masks out of those terms (objectives/masked.py, mask_cycle_grad).
-  "mask+diffaugment+tv+held:--mask --diffaugment color,translation,cutout --mask-tv 0.1 --no-mask-cycle-grad"
-  "mask+diffaugment+tv+held+d-on-mask:--mask --diffaugment color,translation,cutout --mask-tv 0.1 --no-mask-cycle-grad --d-on-mask"
-)
 mkdir -p "$work"
 
 train_one() {  # name, settings: one variant to its budget; its compact state in $work/NAME/compact
@@ -64,13 +59,12 @@ start)
   todo=()
   for v in "${variants[@]}"; do [ -f "$work/${v%%:*}/done" ] || todo+=("$v"); done
   (
-    for ((i = 0; i < ${#todo[@]}; i += 2)); do
-      train_one "${todo[i]%%:*}" "${todo[i]#*:}" &
-      if ((i + 1 < ${#todo[@]})); then train_one "${todo[i + 1]%%:*}" "${todo[i + 1]#*:}" & fi
+    for ((i = 0; i < ${#todo[@]}; i += parallel)); do
+      for ((j = i; j < i + parallel && j < ${#todo[@]}; j++)); do train_one "${todo[j]%%:*}" "${todo[j]#*:}" & done
       wait
     done
   ) > "$work/driver.txt" 2>&1 &
-  echo "bakeoff: started ${#todo[@]} variant(s), two at a time, $budget of CPU each; logs in $work/*/log.txt"
+  echo "bakeoff: started ${#todo[@]} variant(s), $parallel at a time, $budget of CPU each; logs in $work/*/log.txt"
   ;;
 status)
   for v in "${variants[@]}"; do
@@ -94,7 +88,7 @@ eval)
   done
   ;;
 *)
-  echo "usage: bash pipelines/bakeoff.sh start|status|pause|resume|eval" >&2
+  echo "usage: bash pipelines/bakeoff.sh start|status|pause|resume|eval [ROUND]" >&2
   exit 2
   ;;
 esac

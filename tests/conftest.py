@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -11,7 +12,11 @@ sys.path.insert(0, str(Path(__file__).parent))  # the helpers in clips.py
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
-torch.set_num_threads(2)
+# One thread per torch process, here and in the commands the tests start: the networks are tiny, and on a
+# busy machine a second OpenMP thread waits at every barrier for a core another process holds. Measured
+# beside two busy processes on 2 cores: the masked square task 95 s with two threads, 33 s with one.
+os.environ["OMP_NUM_THREADS"] = "1"
+torch.set_num_threads(1)
 
 # A suite started in the background (`cmd &`, nohup, some CI runners) inherits SIGINT ignored, and so would
 # every `vidgan` it starts: the Ctrl-C tests would send a signal nobody hears. A handler (unlike "ignored") is

@@ -49,6 +49,15 @@ def test_a_job_gives_what_the_command_line_gives(server, tmp_path, model):
     assert not any((tmp_path / "root").iterdir())  # its folder went with it
 
 
+def test_a_compare_job_puts_the_input_beside_the_output(server, tmp_path, model):
+    clip = make_clip(tmp_path / "clip.mp4", 64, 48, frames=3)
+    job = post_job(server.url, clip, model=model, size="32", compare="1").json()
+    assert finished(server.url, job["id"])["status"] == "done"
+    (tmp_path / "served.mp4").write_bytes(http.get(f"{server.url}/api/jobs/{job['id']}/result").content)
+    frames, _ = read_video(tmp_path / "served.mp4")
+    assert frames[0].shape == (48, 2 * 64, 3)  # an unmasked model: no mask panel
+
+
 def test_refusals_are_one_line_4xx(server, tmp_path, model):
     text = tmp_path / "notes.mp4"
     text.write_text("not a video at all\n" * 40)
@@ -60,6 +69,7 @@ def test_refusals_are_one_line_4xx(server, tmp_path, model):
         (post_job(server.url, clip, model=model, size="big"), 400, "'big' is not a size"),
         (post_job(server.url, clip, model=model, start="soon"), 400, "'soon' is not a time"),
         (post_job(server.url, clip, model=model, colour="blue"), 400, "unknown option(s): colour"),
+        (post_job(server.url, clip, model=model, compare="maybe"), 400, "compare: 'maybe' is neither 1 nor 0"),
         (http.get(f"{server.url}/api/jobs/nosuchjob"), 404, "no such job"),
         (http.post(f"{server.url}/api/jobs", data={"model": model}), 400, "no file"),
     ]

@@ -27,6 +27,7 @@ class JobFields(BaseModel):
     duration: str | None = None
     codec: str = "h264"  # h264 | hevc | vp9 | av1
     crf: str | None = None  # 0-63
+    compare: str | None = None  # 1: input, output and a masked model's mask side by side (translate --compare)
     upload: str | None = None  # an upload's id, instead of a file
 
     @classmethod
@@ -55,9 +56,10 @@ class JobFields(BaseModel):
         start = field_value("start", lambda: parse_seconds(self.start) if self.start else None)
         duration = field_value("duration", lambda: parse_seconds(self.duration) if self.duration else None)
         crf = field_value("crf", lambda: _number(self.crf) if self.crf else None)
+        compare = field_value("compare", lambda: _switch(self.compare or "0"))
         return TranslateOptions(size=size, upsample=self.upsample or DEFAULT_METHOD, device=device, quiet=True,
                                 smooth=SmoothingConfig(self.smooth or "none"), start=start, duration=duration,
-                                encode=EncodeSettings(self.codec or "h264", crf))  # fmt: skip
+                                encode=EncodeSettings(self.codec or "h264", crf), compare=compare)  # fmt: skip
 
 
 def _number(text: str) -> float:
@@ -65,6 +67,14 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise VidganError(f"{text!r} is not a number") from None
+
+
+def _switch(text: str) -> bool:
+    if text.lower() in ("1", "true", "on", "yes"):
+        return True
+    if text.lower() in ("0", "false", "off", "no"):
+        return False
+    raise VidganError(f"{text!r} is neither 1 nor 0")
 
 
 class LiveOffer(BaseModel):

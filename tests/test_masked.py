@@ -143,6 +143,24 @@ def test_the_masked_objective_learns_to_change_the_square_and_keep_the_backgroun
     assert np.array_equal(out[kept], images[kept])  # ... as it was, exactly
 
 
+def test_each_direction_pays_its_own_area_weight(tmp_path):
+    """mask_area weighs G_A's masks, mask_area_b G_B's (unset: the same). With every mask open the prior is
+    each weight times its share of the passes: G_A runs twice a step (G(a) with G(b), G(F(b))), G_B once."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    net = masked_model(tmp_path / "open.safetensors", 30.0)
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    for area, area_b, expected in ((0.6, None, 0.6), (1.0, 0.0, 2 / 3), (0.0, 1.0, 1 / 3)):
+        config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True,
+                                 mask_area=area, mask_area_b=area_b, identity=0.5)  # fmt: skip
+        objective = MaskedCycleGAN(config, {"G_A": net, "G_B": net}, {"D_A": judge, "D_B": judge},
+                                   Augment("", 0, torch.device("cpu")))  # fmt: skip
+        losses, _ = objective.generator_losses(x, x)
+        assert losses["mask"].item() == pytest.approx(expected, abs=1e-5)
+
+
 def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():
     x = (torch.rand(4, 3, 32, 32) * 2 - 1).requires_grad_()
     policy = ("color", "translation", "cutout")

@@ -45,6 +45,7 @@ class TrainConfig:
 
     # --- the masked objective (mask = true; objectives/masked.py)
     mask_area: float = 0.05  # weight of the masks' mean: changing a pixel must pay for itself
+    mask_area_b: float | None = None  # G_B's (B to A) own weight: a direction that recolours more needs more
     mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
@@ -135,7 +136,7 @@ class TrainConfig:
             raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
         if not self.mask and (self.mask_tv or self.d_on_mask or not self.mask_cycle_grad):
             raise UsageError("mask_tv, d_on_mask, mask_cycle_grad are settings of masked generators: set mask = true")
-        if self.mask_area < 0 or self.mask_tv < 0:
+        if self.mask_area < 0 or self.mask_tv < 0 or (self.mask_area_b or 0) < 0:
             raise UsageError("the mask priors' weights cannot be negative")
         if self.mask and self.teacher:
             raise UsageError("a distillation trains unmasked students: leave mask out of it")

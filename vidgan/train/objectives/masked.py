@@ -11,7 +11,9 @@ Priors on the masks keep them to what must change:
 
 - area: mask_area x the mean of m over every pass (the L1 sparsity prior of GANimation and of
   AttentionGAN's attention loss): leaving a pixel alone costs nothing, changing it must pay for itself
-  in the adversarial term;
+  in the adversarial term. G_B's passes may have their own weight (mask_area_b): the two directions do not
+  gain alike from recolouring (a pasture is what tells a horse photo, so zebra2horse's masks held open at
+  weights that closed horse2zebra's: docs/quality.md, "The area A/B");
 - total variation: mask_tv x the mean absolute difference of neighbouring mask values: masks in whole
   regions, not speckle (which would flicker in a video).
 
@@ -64,7 +66,9 @@ class MaskedCycleGAN(CycleGAN):
         c = self.config
         ramp = min(1.0, self.images_seen / c.mask_warmup) if c.mask_warmup else 1.0
         masks = [m.float() for _, m, _ in self._masks]
-        losses["mask"] = ramp * c.mask_area * torch.stack([m.mean() for m in masks]).mean()
+        weight = {"G_A": c.mask_area, "G_B": c.mask_area if c.mask_area_b is None else c.mask_area_b}
+        areas = [weight[name] * m.mean() for (name, _, _), m in zip(self._masks, masks, strict=True)]
+        losses["mask"] = ramp * torch.stack(areas).mean()
         if c.mask_tv:
             tv = torch.stack([total_variation(m) for m in masks]).mean()
             losses["mask"] = losses["mask"] + ramp * c.mask_tv * tv

@@ -1,9 +1,10 @@
-"""The bake-off's pictures (docs/quality.md, "The masked bake-off"): for each variant, a row of testA horses
-through its horse2zebra, testB zebras through its zebra2horse, frames of Muybridge's horse (horse2zebra) and
-of the zebra clip (both directions), each input beside its translation, as vidgan translates them (working
-size 256, composited at the output size for a masked model). One JPEG, a row per variant.
+"""A bake-off round's pictures (docs/quality.md): for each variant, a row of testA horses through its
+horse2zebra, testB zebras through its zebra2horse, frames of Muybridge's horse (horse2zebra) and of the
+zebra clip (through horse2zebra, where it should stay as it was, then zebra2horse), each input above its
+translation, as vidgan translates them (working size 256, composited at the output size for a masked
+model). One JPEG, a row per variant.
 
-    python pipelines/bakeoff_frames.py OUT.jpg WORK [VARIANT ...]     (WORK: the bake-off's folder, .bakeoff)
+    python pipelines/bakeoff_frames.py OUT.jpg WORK [VARIANT ...]     (WORK: the round's folder, .bakeoff/ROUND)
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def row(state: Path) -> list[Image.Image]:
     zebras = [im.permute(1, 2, 0).numpy() for im in load_images(image_files(DATA / "horse2zebra" / "testB")[:3], 256)]
     pairs = [(x, translate(h2z, x)) for x in horses] + [(x, translate(z2h, x)) for x in zebras]
     pairs += [(x, translate(h2z, x)) for x in clip_frames("muybridge_horse_in_motion_326x250.mp4", 2)]
-    pairs += [(x, translate(z2h, x)) for x in clip_frames("zebra_640x360_aac.mp4", 2)]
+    zebra_clip = clip_frames("zebra_640x360_aac.mp4", 2)
+    pairs += [(x, translate(h2z, x)) for x in zebra_clip] + [(x, translate(z2h, x)) for x in zebra_clip]
     return [tile(np.vstack([a, b])) for a, b in pairs]
 
 

@@ -1,0 +1,41 @@
+"""A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
+directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
+
+    python pipelines/bakeoff_table.py WORK VARIANT ...     (WORK: the round's folder, .bakeoff/ROUND)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z **background shift** | "
+          "target kept | grid | h2z stripes (real zebras) | h2z changed share | z2h colour-blind | "
+          "z2h **background shift** | z2h stripes (real horses) | z2h changed share |")  # fmt: skip
+
+
+def row(work: Path, variant: str) -> str:
+    progress = json.loads((work / variant / "compact" / "progress.json").read_text())
+    a, b = (json.loads((work / variant / f"eval-{d}" / "eval.json").read_text()) for d in "ab")
+    cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
+             f"{a['judge_score']:.3f}", f"{a['blind_judge']['score']:.3f}", f"{a['background_shift']:.2f}",
+             f"{a['target_kept']['lab_distance']:.2f}", f"{a['texture']['grid_ratio']:.2f}",
+             f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
+             f"{a['stripes']['changed_share']:.2f}", f"{b['blind_judge']['score']:.3f}",
+             f"{b['background_shift']:.2f}", f"{b['stripes']['translated']:.2f} ({b['stripes']['target_real']:.2f})",
+             f"{b['stripes']['changed_share']:.2f}"]  # fmt: skip
+    return "| " + " | ".join(cells) + " |"
+
+
+def main(work: Path, variants: list[str]) -> None:
+    print(HEADER)
+    print("|" + "---|" * HEADER.count(" | ") + "---|")
+    for v in variants:
+        print(row(work, v))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit("usage: python pipelines/bakeoff_table.py WORK VARIANT ...")
+    main(Path(sys.argv[1]), sys.argv[2:])

@@ -10,9 +10,9 @@
 #   bash pipelines/bakeoff.sh pause|resume ROUND   hold them (SIGSTOP) around a timing-sensitive check
 #   bash pipelines/bakeoff.sh eval ROUND      vidgan eval of both directions of every trained variant
 #
-# The rounds: `masked` (the first: mask, DiffAugment, their regularisation, from the unmasked CPU state) and
-# `area` (the mask's area prior, from the masked schedule's state). A variant cut short (a restart) goes on
-# from its last save at the next `start`. Settings, from the environment: DATA, WORK (default
+# ROUND defaults to `masked`, the first (mask, DiffAugment, their regularisation); each round's file says
+# what it asks and from which start. A variant cut short (a restart) goes on from its last save at the next
+# `start`. Settings, from the environment: DATA, WORK (default
 # .bakeoff/ROUND), VIDGAN (as in cpu-run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -65,12 +65,11 @@ class MaskedCycleGAN(CycleGAN):
         losses, seen = super().generator_losses(real_a, real_b)
         c = self.config
         ramp = min(1.0, self.images_seen / c.mask_warmup) if c.mask_warmup else 1.0
-        masks = [m.float() for _, m, _ in self._masks]
+        masks = [(name, m.float()) for name, m, _ in self._masks]
         weight = {"G_A": c.mask_area, "G_B": c.mask_area if c.mask_area_b is None else c.mask_area_b}
-        areas = [weight[name] * m.mean() for (name, _, _), m in zip(self._masks, masks, strict=True)]
-        losses["mask"] = ramp * torch.stack(areas).mean()
+        losses["mask"] = ramp * torch.stack([weight[name] * m.mean() for name, m in masks]).mean()
         if c.mask_tv:
-            tv = torch.stack([total_variation(m) for m in masks]).mean()
+            tv = torch.stack([total_variation(m) for _, m in masks]).mean()
             losses["mask"] = losses["mask"] + ramp * c.mask_tv * tv
         return losses, seen
 

@@ -9,6 +9,7 @@ import torch
 from clips import inverter_config, square_scene, write_square_pair
 from PIL import Image
 
+from vidgan.errors import UsageError
 from vidgan.models.checkpoints import save_generator
 from vidgan.models.nets import GeneratorConfig, build_generator, init_weights
 from vidgan.ops.composite import composite, composite_frame
@@ -52,6 +53,38 @@ def test_the_clamped_mask_still_passes_gradients():
     out, _ = composite(x, net(x))
     out.sum().backward()
     assert net.mask_head.conv[1].bias.grad.abs().item() > 0
+
+
+def test_a_gradient_floor_moves_a_saturated_mask_and_leaves_the_output_alone():
+    """A logit far past the clamp: the sigmoid's gradient is gone (the mask prior cannot close it); with a
+    floor, d mean(m) / d bias is at least the floor, and the output is the same tensor either way."""
+    net = build_generator(GeneratorConfig(ngf=8, n_blocks=1, family="mobile", mask=True))
+    with torch.no_grad():
+        net.mask_head.conv[1].weight.zero_()
+        net.mask_head.conv[1].bias.fill_(50.0)
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    grads, outputs = [], []
+    for floor in (0.0, 0.05):
+        net.mask_head.grad_floor = floor
+        net.zero_grad()
+        y = net(x)
+        y[:, 3].mean().backward()  # the area prior's term
+        grads.append(net.mask_head.conv[1].bias.grad.item())
+        outputs.append(y.detach())
+    assert grads[0] < 1e-12 and grads[1] == pytest.approx(0.05)
+    assert torch.equal(outputs[0], outputs[1]) and outputs[0][:, 3].unique().tolist() == [1.0]
+
+
+def test_the_trainer_sets_the_floor_on_both_mask_heads():
+    from vidgan.train.config import TrainConfig
+    from vidgan.train.parts import build_networks
+
+    nets = build_networks(TrainConfig(generator="mobile", ngf=8, n_blocks=1, mask=True, mask_grad_floor=0.05))
+    assert nets["G_A"].mask_head.grad_floor == nets["G_B"].mask_head.grad_floor == 0.05
+    for bad, message in (({"mask": True, "mask_grad_floor": -1.0}, "cannot be negative"),
+                         ({"mask_grad_floor": 0.05}, "set mask = true")):  # fmt: skip
+        with pytest.raises(UsageError, match=message):
+            TrainConfig(a="a", b="b", images=8, **bad).validate()
 
 
 def test_an_unmasked_generators_weights_warm_start_a_masked_one():

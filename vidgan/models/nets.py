@@ -62,17 +62,26 @@ class MaskHead(nn.Module):
     leave every background pixel a trace of the content (a faint recolouring, a flicker in a video); this one
     reaches 0 and 1 exactly, and a pixel there is the input's own, bit for bit. The clamp passes gradients
     straight through (as if it were not there): a clamped pixel can still be reopened, and a mask that
-    closed everywhere early is not stuck there (the content would get no gradient through it)."""
+    closed everywhere early is not stuck there (the content would get no gradient through it).
+
+    `grad_floor` (a training setting; the trainer sets it): the sigmoid's own gradient vanishes in its tails,
+    so a logit pushed far past the clamp (zebra2horse's masks reached logits of 50, dm/dz ~ 1e-22) no longer
+    answers any loss, the mask prior included, and the mask stays where it is at any prior weight. With a
+    floor, dm/dz is the sigmoid's plus the floor everywhere (the output is unchanged, bit for bit): a
+    saturated pixel weighs the prior against the adversarial term as an open one does."""
 
     MARGIN = 0.05
+    grad_floor = 0.0  # added to dm/dz in the backward pass only; 0: the sigmoid's own gradient
 
     def __init__(self, ngf: int) -> None:
         super().__init__()
         self.conv = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(ngf, 1, kernel_size=3))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        m = torch.sigmoid(self.conv(features)) * (1 + 2 * self.MARGIN) - self.MARGIN
-        return m + (m.clamp(0, 1) - m).detach()
+        z = self.conv(features)  # (N, 1, H, W) logits
+        m = torch.sigmoid(z) * (1 + 2 * self.MARGIN) - self.MARGIN
+        through = m + self.grad_floor * (z - z.detach()) if self.grad_floor else m  # the gradient's path
+        return through + (m.clamp(0, 1) - through).detach()
 
 
 class _Generator(nn.Module):

@@ -50,6 +50,7 @@ class TrainConfig:
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
+    mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
@@ -134,10 +135,13 @@ class TrainConfig:
         policy = {p for p in self.diffaugment.split(",") if p}
         if policy - {"color", "translation", "cutout"}:
             raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
-        if not self.mask and (self.mask_tv or self.d_on_mask or not self.mask_cycle_grad):
-            raise UsageError("mask_tv, d_on_mask, mask_cycle_grad are settings of masked generators: set mask = true")
+        if not self.mask and (self.mask_tv or self.d_on_mask or not self.mask_cycle_grad or self.mask_grad_floor):
+            raise UsageError("mask_tv, d_on_mask, mask_cycle_grad, mask_grad_floor are settings of masked "
+                             "generators: set mask = true")  # fmt: skip
         if self.mask_area < 0 or self.mask_tv < 0 or (self.mask_area_b or 0) < 0:
             raise UsageError("the mask priors' weights cannot be negative")
+        if self.mask_grad_floor < 0:
+            raise UsageError(f"mask_grad_floor cannot be negative (got {self.mask_grad_floor:g})")
         if self.mask and self.teacher:
             raise UsageError("a distillation trains unmasked students: leave mask out of it")
         if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):

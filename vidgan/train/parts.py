@@ -51,6 +51,9 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
         "D_A": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
         "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
     }
+    for g in (nets["G_A"], nets["G_B"]):
+        if gen.mask:
+            g.mask_head.grad_floor = config.mask_grad_floor  # a training setting, not the architecture's
     return {k: init_weights(v) for k, v in nets.items()}
 
 

@@ -194,6 +194,27 @@ def test_each_direction_pays_its_own_area_weight(tmp_path):
         assert losses["mask"].item() == pytest.approx(expected, abs=1e-5)
 
 
+@pytest.mark.parametrize(("on", "on_b", "masked"), [(False, None, ""), (True, None, "AB"), (False, True, "B")])
+def test_each_discriminator_sees_the_masks_alone_where_it_is_set(tmp_path, on, on_b, masked):
+    """d_on_mask for both discriminators, d_on_mask_b for D_B alone: with G_A's masks shut and G_B's open,
+    what a discriminator set to the masks sees of domain A (D_B) or B (D_A) is 0, else the images."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    shut, open_ = masked_model(tmp_path / "shut.safetensors", -30.0), masked_model(tmp_path / "open.safetensors", 30.0)
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True,
+                             d_on_mask=on, d_on_mask_b=on_b)  # fmt: skip
+    objective = MaskedCycleGAN(config, {"G_A": shut, "G_B": open_}, {"D_A": judge, "D_B": judge},
+                               Augment("", 0, torch.device("cpu")))  # fmt: skip
+    _, seen = objective.generator_losses(x, x)
+    # D_B (on when "B" in masked) sees real a through G_A's (shut) mask: 0; D_A sees G(a) (= a, its mask
+    # shut) through that same mask: 0.
+    assert torch.equal(seen.real_a, torch.zeros_like(x) if "B" in masked else x)
+    assert torch.equal(seen.fake_b, torch.zeros_like(x) if "A" in masked else x)
+
+
 def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():
     x = (torch.rand(4, 3, 32, 32) * 2 - 1).requires_grad_()
     policy = ("color", "translation", "cutout")

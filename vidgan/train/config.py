@@ -48,6 +48,7 @@ class TrainConfig:
     mask_area_b: float | None = None  # G_B's (B to A) own weight: a direction that recolours more needs more
     mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
+    d_on_mask_b: bool | None = None  # D_B (judging G_B's horses) on the masks alone; unset: as d_on_mask
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
     mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
@@ -135,8 +136,10 @@ class TrainConfig:
         policy = {p for p in self.diffaugment.split(",") if p}
         if policy - {"color", "translation", "cutout"}:
             raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
-        if not self.mask and (self.mask_tv or self.d_on_mask or not self.mask_cycle_grad or self.mask_grad_floor):
-            raise UsageError("mask_tv, d_on_mask, mask_cycle_grad, mask_grad_floor are settings of masked "
+        if not self.mask and (
+            self.mask_tv or self.d_on_mask or not self.mask_cycle_grad or self.mask_grad_floor or self.d_on_mask_b
+        ):
+            raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor are settings of masked "
                              "generators: set mask = true")  # fmt: skip
         if self.mask_area < 0 or self.mask_tv < 0 or (self.mask_area_b or 0) < 0:
             raise UsageError("the mask priors' weights cannot be negative")

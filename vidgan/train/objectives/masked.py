@@ -29,6 +29,8 @@ term (open where the animal must change) and the priors (shut elsewhere) alone.
 With `d_on_mask` the discriminators judge only what the masks select (Mejjati et al., section 3.2): D_A sees
 m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real image's animal, so a
 background that differs between the domains (pasture, savanna) cannot be what a translation is judged by.
+`d_on_mask_b` sets it for D_B (G_B's horses) alone: zebra2horse is the direction whose masks recolour the
+whole scene.
 """
 
 from __future__ import annotations
@@ -82,16 +84,24 @@ class MaskedCycleGAN(CycleGAN):
     def _own_mask(self, name: str, n: int) -> torch.Tensor:
         return self._own(name, n)[0]
 
+    def _on_mask(self, name: str) -> bool:
+        """Whether the discriminator of `name`'s translations (D_A for G_A, D_B for G_B) sees masks alone."""
+        c = self.config
+        return c.d_on_mask if name == "G_A" or c.d_on_mask_b is None else c.d_on_mask_b
+
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
         mask, live = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)
-        return mask * live if self.config.d_on_mask else live
+        return mask * live if self._on_mask(name) else live
 
     def seen(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor) -> Seen:
-        if not self.config.d_on_mask:
+        on_a, on_b = self._on_mask("G_A"), self._on_mask("G_B")  # D_A judges domain B, D_B domain A
+        if not (on_a or on_b):
             return super().seen(real_a, real_b, fake_a, fake_b)
         n = len(real_a)
         m_a, m_b = self._own_mask("G_A", n).detach(), self._own_mask("G_B", n).detach()  # the animals of a, of b
-        return Seen(m_a * real_a, m_b * real_b, (m_b * fake_a).detach(), (m_a * fake_b).detach())
+        a_side = (m_a * real_a, m_b * fake_a) if on_b else (real_a, fake_a)  # what D_B judges
+        b_side = (m_b * real_b, m_a * fake_b) if on_a else (real_b, fake_b)  # what D_A judges
+        return Seen(a_side[0], b_side[0], a_side[1].detach(), b_side[1].detach())
 
     @torch.no_grad()
     def translate_pair(self, real_a: torch.Tensor, real_b: torch.Tensor) -> Seen:

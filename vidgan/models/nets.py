@@ -68,7 +68,8 @@ class MaskHead(nn.Module):
     so a logit pushed far past the clamp (zebra2horse's masks reached logits of 50, dm/dz ~ 1e-22) no longer
     answers any loss, the mask prior included, and the mask stays where it is at any prior weight. With a
     floor, dm/dz is the sigmoid's plus the floor everywhere (the output is unchanged, bit for bit): a
-    saturated pixel weighs the prior against the adversarial term as an open one does."""
+    saturated pixel weighs the prior against the adversarial term as an open one does. (Measured: that
+    balance held zebra2horse's masks open, and further out; docs/quality.md, "The gradient floor".)"""
 
     MARGIN = 0.05
     grad_floor = 0.0  # added to dm/dz in the backward pass only; 0: the sigmoid's own gradient

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from vidgan.errors import VidganError
 from vidgan.eval.judge import image_files, load_images
 from vidgan.models.checkpoints import load_generator_file
 from vidgan.models.nets import MaskHead
@@ -45,4 +46,7 @@ def main(state: Path, data: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    main(Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) == 3 else "../shared/data/horse2zebra"))
+    try:
+        main(Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) == 3 else "../shared/data/horse2zebra"))
+    except VidganError as e:
+        sys.exit(f"mask_logits: {e}")

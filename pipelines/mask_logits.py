@@ -16,26 +16,26 @@ import torch
 from vidgan.errors import VidganError
 from vidgan.eval.judge import image_files, load_images
 from vidgan.models.checkpoints import load_generator_file
-from vidgan.models.nets import MaskHead
+from vidgan.models.nets import to_signed
 
 
-def logits(generator: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """The mask head's logits, (N, 1, H, W), caught on their way into the sigmoid."""
+def logits_and_masks(generator: torch.nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mask head's logits, caught on their way into the sigmoid, and the masks the generator gives;
+    both (N, 1, H, W)."""
     caught: list[torch.Tensor] = []
     hook = generator.mask_head.conv.register_forward_hook(lambda _m, _i, out: caught.append(out))
     with torch.no_grad():
-        generator(images)
+        masks = generator(images)[:, 3:]
     hook.remove()
-    return caught[0]
+    return caught[0], masks
 
 
 def main(state: Path, data: Path) -> None:
     torch.set_num_threads(1)
     for name, folder in (("horse2zebra-fast", "testA"), ("zebra2horse-fast", "testB")):
         generator = load_generator_file(state / f"{name}.safetensors").generator.eval()
-        images = load_images(image_files(data / folder)[:16], 256).float() / 127.5 - 1  # (16, 3, 256, 256)
-        z = logits(generator, images).flatten()
-        m = (torch.sigmoid(z) * (1 + 2 * MaskHead.MARGIN) - MaskHead.MARGIN).clamp(0, 1)
+        images = to_signed(load_images(image_files(data / folder)[:16], 256))  # (16, 3, 256, 256)
+        z, m = (t.flatten() for t in logits_and_masks(generator, images))
         q = torch.quantile(z, torch.tensor([0.01, 0.1, 0.5, 0.9, 0.99])).tolist()
         print(
             f"{name} on {folder}: logit quantiles 1/10/50/90/99% {' / '.join(f'{v:.1f}' for v in q)}; "

@@ -51,8 +51,8 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
         "D_A": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
         "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
     }
-    for g in (nets["G_A"], nets["G_B"]):
-        if gen.mask:
+    if gen.mask:
+        for g in (nets["G_A"], nets["G_B"]):
             g.mask_head.grad_floor = config.mask_grad_floor  # a training setting, not the architecture's
     return {k: init_weights(v) for k, v in nets.items()}
 

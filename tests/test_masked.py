@@ -82,7 +82,9 @@ def test_the_trainer_sets_the_floor_on_both_mask_heads():
     nets = build_networks(TrainConfig(generator="mobile", ngf=8, n_blocks=1, mask=True, mask_grad_floor=0.05))
     assert nets["G_A"].mask_head.grad_floor == nets["G_B"].mask_head.grad_floor == 0.05
     for bad, message in (({"mask": True, "mask_grad_floor": -1.0}, "cannot be negative"),
-                         ({"mask_grad_floor": 0.05}, "set mask = true")):  # fmt: skip
+                         ({"mask_grad_floor": 0.05}, "set mask = true"),
+                         ({"mask": True, "mask_follow_b": -1.0}, "cannot be negative"),
+                         ({"mask_follow_b": 1.0}, "set mask = true")):  # fmt: skip
         with pytest.raises(UsageError, match=message):
             TrainConfig(a="a", b="b", images=8, **bad).validate()
 
@@ -192,6 +194,34 @@ def test_each_direction_pays_its_own_area_weight(tmp_path):
                                    Augment("", 0, torch.device("cpu")))  # fmt: skip
         losses, _ = objective.generator_losses(x, x)
         assert losses["mask"].item() == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize("identity", [0.5, 0.0])
+def test_zebra2horses_mask_follows_horse2zebras_on_the_way_back(tmp_path, identity):
+    """mask_follow_b adds its weight times mean |m_F(G(a)) - m_G(a)| and moves F's mask alone: G's mask is
+    the target, held fixed. The mask heads' biases pin G's mask at 0.75 and F's at 0.5 (clamp(1.1 sigmoid(z)
+    - 0.05), off the clamp either way, so both would pass a gradient)."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    m_g = 1.1 * torch.sigmoid(torch.tensor(1.0)).item() - 0.05
+    grads = {}
+    for follow in (0.0, 2.0):
+        g, f = masked_model(tmp_path / "g.safetensors", 1.0), masked_model(tmp_path / "f.safetensors", 0.0)
+        config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True, mask_area=0.0,
+                                 mask_follow_b=follow, identity=identity)  # fmt: skip
+        objective = MaskedCycleGAN(config, {"G_A": g, "G_B": f}, {"D_A": judge, "D_B": judge},
+                                   Augment("", 0, torch.device("cpu")))  # fmt: skip
+        losses, _ = objective.generator_losses(x, x)
+        assert losses["mask"].item() == pytest.approx(follow * (m_g - 0.5), abs=1e-5)
+        losses["mask"].backward()
+        grads[follow] = [net.mask_head.conv[1].bias.grad.item() for net in (g, f)]
+    assert grads[0.0] == [0.0, 0.0]  # no term, no gradient
+    g_grad, f_grad = grads[2.0]
+    assert g_grad == 0.0  # G's mask is the target
+    assert f_grad < 0  # F's opens towards it
 
 
 @pytest.mark.parametrize(("on", "on_b", "masked"), [(False, None, ""), (True, None, "AB"), (False, True, "B")])

@@ -52,6 +52,7 @@ class TrainConfig:
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
     mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
+    mask_follow_b: float = 0.0  # weight of |G_B's mask on G(a) - G_A's mask on a|: F unstripes where G striped
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
@@ -137,11 +138,16 @@ class TrainConfig:
         if policy - {"color", "translation", "cutout"}:
             raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
         if not self.mask and (
-            self.mask_tv or self.d_on_mask or not self.mask_cycle_grad or self.mask_grad_floor or self.d_on_mask_b
+            self.mask_tv
+            or self.d_on_mask
+            or not self.mask_cycle_grad
+            or self.mask_grad_floor
+            or self.d_on_mask_b
+            or self.mask_follow_b
         ):
-            raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor are settings of masked "
-                             "generators: set mask = true")  # fmt: skip
-        if self.mask_area < 0 or self.mask_tv < 0 or (self.mask_area_b or 0) < 0:
+            raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor, mask_follow_b are settings "
+                             "of masked generators: set mask = true")  # fmt: skip
+        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b) < 0:
             raise UsageError("the mask priors' weights cannot be negative")
         if self.mask_grad_floor < 0:
             raise UsageError(f"mask_grad_floor cannot be negative (got {self.mask_grad_floor:g})")

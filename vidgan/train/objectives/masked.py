@@ -15,7 +15,10 @@ Priors on the masks keep them to what must change:
   gain alike from recolouring (a pasture is what tells a horse photo, so zebra2horse's masks held open at
   weights that closed horse2zebra's: docs/quality.md, "The area A/B");
 - total variation: mask_tv x the mean absolute difference of neighbouring mask values: masks in whole
-  regions, not speckle (which would flicker in a video).
+  regions, not speckle (which would flicker in a video);
+- following: mask_follow_b x the mean of |m_F(G(a)) - m_G(a)|, G's mask held fixed: on the cycle's way back
+  F must change what G changed, so where G striped a horse, F's mask learns where a zebra's stripes are
+  (the direction whose masks stay shut over a pasture teaches the one whose masks open over a savanna).
 
 With `mask_warmup`, the priors' weights grow linearly from 0 over that many images: from a random start the
 content does not yet translate, so a mask asked to be small at once closes everywhere before it has a reason
@@ -73,6 +76,11 @@ class MaskedCycleGAN(CycleGAN):
         if c.mask_tv:
             tv = torch.stack([total_variation(m) for _, m in masks]).mean()
             losses["mask"] = losses["mask"] + ramp * c.mask_tv * tv
+        if c.mask_follow_b:
+            n = len(real_a)
+            m_g = next(m for name, m in masks if name == "G_A")[:n]  # G's first pass: a first
+            m_f = next(m for name, m in masks if name == "G_B")[-n:]  # F's first pass: F(G(a)) last
+            losses["mask"] = losses["mask"] + ramp * c.mask_follow_b * (m_f - m_g.detach()).abs().mean()
         return losses, seen
 
     def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,6 +19,7 @@ Priors on the masks keep them to what must change:
 - following: mask_follow_b x the mean of |m_F(G(a)) - m_G(a)|, G's mask held fixed: on the cycle's way back
   F must change what G changed, so where G striped a horse, F's mask learns where a zebra's stripes are
   (the direction whose masks stay shut over a pasture teaches the one whose masks open over a savanna).
+  G still gets this term's gradient through G(a), the image F's mask reads.
 
 With `mask_warmup`, the priors' weights grow linearly from 0 over that many images: from a random start the
 content does not yet translate, so a mask asked to be small at once closes everywhere before it has a reason

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from vidgan import GeneratorConfig, ResnetGenerator, VidganError
 from vidgan.cli import main
-from vidgan.models.checkpoints import load_generator_file, save_generator
+from vidgan.models.checkpoints import dequantize, load_generator_file, quantize_int8, save_generator, save_tensors
 from vidgan.models.registry import find_model, list_models, load_model
 
 
@@ -66,6 +66,23 @@ def test_safetensors_round_trip_with_card(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o644  # safetensors alone would leave it 0600: unreadable when shared
     loaded = load_generator_file(path)
     assert loaded.card["metrics"] == {"x": 1}
+    for a, b in zip(net.state_dict().values(), loaded.generator.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_channels_last_networks_save_int8_and_float(tmp_path):
+    """On CUDA the trainer keeps networks channels_last, whose NHWC-strided weights safetensors refuses (an
+    H200 run's compact state failed to save on this): saving makes them contiguous, values unchanged."""
+    from safetensors.torch import load_file
+
+    net = ResnetGenerator(GeneratorConfig(ngf=8, n_blocks=2)).to(memory_format=torch.channels_last)
+    tensors = quantize_int8(net.state_dict())
+    assert not all(value.is_contiguous() for value in tensors.values())  # the case that failed
+    save_tensors(tensors, tmp_path / "d.safetensors", {})
+    for key, value in dequantize(load_file(str(tmp_path / "d.safetensors"))).items():
+        original = net.state_dict()[key].float()
+        assert (value.float() - original).abs().max() <= original.abs().max() / 127 + 1e-3, key
+    loaded = load_generator_file(save_generator(net, tmp_path / "g.safetensors", dtype=torch.float32))
     for a, b in zip(net.state_dict().values(), loaded.generator.state_dict().values()):
         assert torch.equal(a, b)
 

@@ -71,8 +71,10 @@ def dequantize(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    """safetensors' save_file, readable by all: it creates files 0600, and models are meant to be shared."""
-    save_file(tensors, str(path), metadata=metadata)
+    """safetensors' save_file, readable by all: it creates files 0600, and models are meant to be shared.
+    Tensors are made contiguous first: networks trained channels_last (on CUDA) hold NHWC-strided weights,
+    and elementwise ops such as int8 quantisation keep those strides, which safetensors refuses."""
+    save_file({key: value.contiguous() for key, value in tensors.items()}, str(path), metadata=metadata)
     path.chmod(0o644)
 
 

@@ -50,7 +50,7 @@ def first_run(tmp_path_factory) -> tuple[Path, Path]:
     """A new schedule's first run; returns (its $OUT, the packed data)."""
     folder = tmp_path_factory.mktemp("gpu-run")
     (folder / "tiny.toml").write_text(TINY)
-    packed = folder / "data.zip"
+    packed = folder / "carried" / "data.zip"  # a folder not made yet: pack makes it
     result = CliRunner().invoke(main, ["pack", str(dataset(folder / "set")), "-o", str(packed)])
     assert result.exit_code == 0, result.output
     gpu_run(folder, "out1", folder / "no-state-yet", packed)

@@ -54,6 +54,10 @@ def pack(folder: str | Path, out: str | Path, fmt: str = "webp", quality: int = 
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("."))
     if not files:
         raise VidganError(f"no images under {folder}")
+    try:  # before the encoding: `-o .data/x.zip` on a fresh clone makes .data, a bad path fails at once
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise VidganError(f"cannot make the folder of {out}: {e.strerror}") from None
     suffix = FORMATS[fmt][1]
 
     def encode(path: Path) -> tuple[bytes, float] | None:

@@ -4,7 +4,9 @@
 #
 #   bash pipelines/gpu-run.sh train        continue horse2zebra's schedule for the run's wall time; return the
 #                                          compact state (both generators as int8 models with cards, the
-#                                          discriminators, progress.json), eval.json (both directions), log.txt
+#                                          discriminators, progress.json), eval.json (both directions), log.txt;
+#                                          words after `train` go to vidgan train (what --continue takes anew,
+#                                          e.g. --save-every 120)
 #   bash pipelines/gpu-run.sh bench-train  `vidgan bench-train`: the paper's setting against the fast ones
 #   bash pipelines/gpu-run.sh bench        `vidgan bench`: translation speed at 720p and 1080p (carries PyAV's
 #                                          wheel in .whl/, so it cannot carry the training data too)
@@ -20,6 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-train}
+shift || true
 : "${OUT:?set OUT to the folder that comes back}"
 started=$(date +%s)
 wall=${WALL:-540}
@@ -35,11 +38,13 @@ seconds_left() { echo $(( wall - ($(date +%s) - started) )); }
 
 # The GPU machine has torch, NumPy, Pillow, OpenCV, click, tqdm and safetensors but not vidgan: install it
 # offline without its dependencies (PyAV, for the translation benchmark, travels as a wheel in .whl/).
+# python3 -P: the repository's own vidgan/ (the working directory) would otherwise shadow the installed copy,
+# which alone holds vidgan.shipped (checkpoints/, where the judges are).
 export PYTHONPATH="$work/site${PYTHONPATH:+:$PYTHONPATH}"
-if ! python3 -c "import vidgan.shipped" 2>/dev/null; then
+if ! python3 -P -c "import vidgan.shipped" 2>/dev/null; then
   python3 -m pip install -q --no-deps --no-build-isolation --no-index --target "$work/site" .
 fi
-vidgan() { python3 -m vidgan "$@"; }
+vidgan() { python3 -P -m vidgan "$@"; }
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')"
 
 case "$mode" in
@@ -51,9 +56,9 @@ train)
   common=(--a "$work/data" --b "$work/data" --runs-dir "$work/runs" --stop-after "${budget}s" --save-compact "$OUT"
           --no-export "${device[@]}")
   if [ -f "$state/progress.json" ]; then
-    vidgan train --continue "$state" "${common[@]}"
+    vidgan train --continue "$state" "${common[@]}" "$@"
   else
-    vidgan train --recipe "$recipe" "${common[@]}"
+    vidgan train --recipe "$recipe" "${common[@]}" "$@"
   fi
   read -r g_a g_b < <(python3 -c "import json; g = json.load(open('$OUT/progress.json'))['generators']; print(g['G_A'], g['G_B'])")
   vidgan eval -m "$OUT/$g_a" --reverse "$OUT/$g_b" --a "$work/data/testA" --b "$work/data/testB" -o "$work/eval-a" \
@@ -64,16 +69,16 @@ train)
     sys.argv[2]: json.load(open('$work/eval-b/eval.json'))}, open('$OUT/eval.json', 'w'), indent=2)" "${g_a%.safetensors}" "${g_b%.safetensors}"
   ;;
 bench-train)
-  timeout $(( $(seconds_left) - 15 )) python3 -m vidgan bench-train "${device[@]}" --steps 20 | tee "$OUT/bench-train.md"
+  timeout $(( $(seconds_left) - 15 )) python3 -P -m vidgan bench-train "${device[@]}" --steps 20 | tee "$OUT/bench-train.md"
   ;;
 bench)
   if ! python3 -c "import av" 2>/dev/null; then
     python3 -m pip install -q --no-deps --no-index --target "$work/site" .whl/*.whl
   fi
-  timeout $(( $(seconds_left) / 2 )) python3 -m vidgan bench "${device[@]}" --sizes 1280x720,1920x1080 \
+  timeout $(( $(seconds_left) / 2 )) python3 -P -m vidgan bench "${device[@]}" --sizes 1280x720,1920x1080 \
     --precision bf16 --frames 240 --compile --clip samples/horse.mp4 --presets medium,faster,veryfast \
     | tee "$OUT/bench-translate.md"
-  timeout $(( $(seconds_left) - 15 )) python3 -m vidgan bench "${device[@]}" --sizes 1280x720 --size native \
+  timeout $(( $(seconds_left) - 15 )) python3 -P -m vidgan bench "${device[@]}" --sizes 1280x720 --size native \
     --precision bf16 --frames 240 --compile --clip samples/horse.mp4 | tee "$OUT/bench-native.md"
   ;;
 *)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -55,6 +56,27 @@ def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
     return score > old_score and shift <= old_shift and grid <= old_grid, verdict
 
 
+def trained_on(runs: list[dict]) -> str:
+    """Where a schedule's runs trained, in words, each kind once: "2 CPU cores and an NVIDIA H200"."""
+    places = []
+    for run in runs:
+        cores = re.search(r"(\d+) cores", run["device"])
+        place = f"{cores[1]} CPU cores" if run["device"].startswith("CPU") and cores else f"an {run['device']}"
+        if place not in places:
+            places.append(place)
+    return " and ".join(places)
+
+
+def portable(card: dict) -> None:
+    """The training machine's own paths out of the card: they mean nothing to a user, and a GPU run's are
+    temporary folders. The data are horse2zebra's, on the CPU as they are, on a GPU as `vidgan pack` made
+    them (docs/gpu-runs.md)."""
+    for section, keys in (("recipe", ("a", "b", "runs_dir")), ("data", ("a", "b"))):
+        for key in keys:
+            if card.get(section, {}).get(key):
+                card[section][key] = {"a": "horse2zebra trainA", "b": "horse2zebra trainB"}.get(key, "runs")
+
+
 def ship(name: str, limitations: str, force: bool = False, state: Path = STATE, work: Path = WORK,
          into: Path = SHIPPED) -> bool:  # fmt: skip
     """Ship the state's model NAME into `into` where the rule (or `force`) says so; True where it shipped."""
@@ -64,6 +86,8 @@ def ship(name: str, limitations: str, force: bool = False, state: Path = STATE, 
     model = state / f"{name}.safetensors"
     if (ROOT / report["model"]).resolve() != model.resolve():
         sys.exit(f"ship: {work / EVALS[name]} judged {report['model']}, not {model}: run cpu-run.sh eval first")
+    if model.stat().st_mtime > (work / EVALS[name] / "eval.json").stat().st_mtime:  # a stop wrote it anew since
+        sys.exit(f"ship: {model} changed after {work / EVALS[name]} judged it: run cpu-run.sh eval again")
     card = json.loads((state / f"{name}.json").read_text())
     shipped = into / f"{name}.json"
     old = json.loads(shipped.read_text()) if shipped.is_file() else None
@@ -84,10 +108,12 @@ def ship(name: str, limitations: str, force: bool = False, state: Path = STATE, 
     seen, aim = card["training"]["images_seen"], card["training"]["aim_images"]
     masked = " with a mask (only what it masks changes; the rest is the input's own)" if card["architecture"].get(
         "mask") else ""  # fmt: skip
+    portable(card)
     card.update(
         name=name,
         description=f"{card['domains']['input']} -> {card['domains']['output']}, the fast generator"
-        f"{masked}, a CycleGAN trained on 2 CPU cores from a distilled pair ({seen:,} of {aim:,} images)",
+        f"{masked}, a CycleGAN trained from a distilled pair on {trained_on(card['training']['runs'])} "
+        f"({seen:,} of {aim:,} images)",
         metrics={"evaluated_on": f"horse2zebra {Path(report['a']).name} against {Path(report['b']).name}, 256x256, "
                  f"fp32 on the CPU", **{k: v for k, v in report.items() if k not in ("model", "a", "b")}},
         command="bash pipelines/cpu-run.sh (the CPU schedule of the recipe in the card's training record; "

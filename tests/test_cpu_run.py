@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -152,8 +153,17 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     card = json.loads((into / "horse2zebra-fast.json").read_text())
     assert card["metrics"]["blind_judge"]["score"] == 0.7 and card["speed"] == old["speed"]
     assert card["limitations"] == "stripes some horses" and card["training"] == state_card["training"]
+    assert re.search(r"trained from a distilled pair on \d+ CPU cores \(", card["description"])  # its one run's
+    assert card["data"]["a"] == "horse2zebra trainA" and str(tmp_path) not in json.dumps(card)  # no machine paths
+    assert ship.trained_on([{"device": "CPU AMD EPYC, 2 cores, torch"}, {"device": "NVIDIA H200"},
+                            {"device": "CPU AMD EPYC, 2 cores"}]) == "2 CPU cores and an NVIDIA H200"  # fmt: skip
     assert load_generator_file(into / "horse2zebra-fast.safetensors").card["name"] == "horse2zebra-fast"
     assert not judged("zebra2horse-fast", 0.65) and judged("zebra2horse-fast", 0.8)
+    later = (work / "eval-b" / "eval.json").stat().st_mtime + 60  # the state written again after its eval
+    os.utime(state / "zebra2horse-fast.safetensors", (later, later))
+    with pytest.raises(SystemExit, match="changed after"):
+        ship.ship("zebra2horse-fast", "", state=state, work=work, into=into)
+    os.utime(state / "zebra2horse-fast.safetensors", (later - 120, later - 120))
     assert not judged("zebra2horse-fast", 0.9, shift=11.5) and not judged("zebra2horse-fast", 0.75)
     (into / "horse2zebra-fast.json").write_text(json.dumps({**old, "metrics": {"judge_score": 0.6}}))
     with pytest.raises(SystemExit, match="no colour-blind figures"):  # a card of before the blind judge

@@ -116,7 +116,7 @@ def test_a_short_cpu_run_says_what_it_will_reach(tmp_path, pair):
     result = CliRunner().invoke(main, [*args, "--name", "stopped", "--stop-after", "3s"])
     assert result.exit_code == 0, result.output
     assert "note: cpu trains about" in result.output and "of the schedule's 6,400 images" in result.output
-    assert "warning: far below the schedule" in result.output
+    assert "warning: far below the schedule" in result.output and "a GPU trains the paper's networks" in result.output
     result = CliRunner().invoke(main, [*args, "--name", "budget", "--time-budget", "3s"])
     assert result.exit_code == 0, result.output
     fits = re.search(r"the 3 s budget fits a schedule of about ([\d,]+) images", result.output)

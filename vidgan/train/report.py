@@ -120,9 +120,10 @@ class Report:
         logger.info(f"{speed}: this run will reach about {reach:,} of the schedule's {t.schedule_images:,} "
                        f"images ({100 * reach / t.schedule_images:.2g}%)")  # fmt: skip
         if reach < UNDERTRAINED * t.schedule_images:
+            gpu = "a GPU trains the paper's networks 100-1000x faster; " if t.device.type == "cpu" else ""
             logger.warning(
-                "far below the schedule; the models will be marked undertrained (a GPU trains "
-                "100-1000x faster; `--resume` or `--continue` carries a schedule on across runs)"
+                f"far below the schedule; the models will be marked undertrained ({gpu}`--resume` or "
+                "`--continue` carries a schedule on across runs)"
             )
 
     def close(self) -> None:

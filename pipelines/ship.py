@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED, STATE, WORK = ROOT / "checkpoints", ROOT / "pipelines" / "horse2zebra-masked.state", ROOT / ".cpu-run"
 EVALS = {"horse2zebra-fast": "eval-a", "zebra2horse-fast": "eval-b"}
 MIN_REVERSE_SCORE = 0.7
+PORTABLE = {"a": "horse2zebra trainA", "b": "horse2zebra trainB", "runs_dir": "runs"}  # for the machines' paths
 
 
 def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
@@ -71,10 +72,10 @@ def portable(card: dict) -> None:
     """The training machine's own paths out of the card: they mean nothing to a user, and a GPU run's are
     temporary folders. The data are horse2zebra's, on the CPU as they are, on a GPU as `vidgan pack` made
     them (docs/gpu-runs.md)."""
-    for section, keys in (("recipe", ("a", "b", "runs_dir")), ("data", ("a", "b"))):
-        for key in keys:
+    for section in ("recipe", "data"):
+        for key, value in PORTABLE.items():
             if card.get(section, {}).get(key):
-                card[section][key] = {"a": "horse2zebra trainA", "b": "horse2zebra trainB"}.get(key, "runs")
+                card[section][key] = value
 
 
 def ship(name: str, limitations: str, force: bool = False, state: Path = STATE, work: Path = WORK,

@@ -106,7 +106,7 @@ def faster_alternative(spec: str) -> str | None:
     for card_path in sorted(shipped_dir().glob("*.json")):
         card = json.loads(card_path.read_text())
         speed = card.get("speed", {})
-        if speed.get("relative_to") == spec and card.get("direction") == "A->B" and card_path.stem != spec:
+        if speed.get("relative_to") == spec and card.get("direction") == "A->B":
             if cpu_has_fast_bf16():
                 times = f"{speed['translate_speedup_bf16']:.1f}x"
             else:

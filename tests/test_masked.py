@@ -75,16 +75,24 @@ def test_a_gradient_floor_moves_a_saturated_mask_and_leaves_the_output_alone():
     assert torch.equal(outputs[0], outputs[1]) and outputs[0][:, 3].unique().tolist() == [1.0]
 
 
-def test_the_trainer_sets_the_floor_on_both_mask_heads():
+@pytest.mark.parametrize(("floor", "floor_b", "expected"), [(0.05, None, (0.05, 0.05)), (0.0, 0.05, (0.0, 0.05))])
+def test_the_trainer_sets_each_mask_heads_floor(floor, floor_b, expected):
     from vidgan.train.config import TrainConfig
     from vidgan.train.parts import build_networks
 
-    nets = build_networks(TrainConfig(generator="mobile", ngf=8, n_blocks=1, mask=True, mask_grad_floor=0.05))
-    assert nets["G_A"].mask_head.grad_floor == nets["G_B"].mask_head.grad_floor == 0.05
+    config = TrainConfig(generator="mobile", ngf=8, n_blocks=1, mask=True, mask_grad_floor=floor,
+                         mask_grad_floor_b=floor_b)  # fmt: skip
+    nets = build_networks(config)
+    assert (nets["G_A"].mask_head.grad_floor, nets["G_B"].mask_head.grad_floor) == expected
     for bad, message in (({"mask": True, "mask_grad_floor": -1.0}, "cannot be negative"),
+                         ({"mask": True, "mask_grad_floor_b": -1.0}, "cannot be negative"),
                          ({"mask_grad_floor": 0.05}, "set mask = true"),
+                         ({"mask_grad_floor_b": 0.0}, "set mask = true"),
                          ({"mask": True, "mask_follow_b": -1.0}, "cannot be negative"),
-                         ({"mask_follow_b": 1.0}, "set mask = true")):  # fmt: skip
+                         ({"mask_follow_b": 1.0}, "set mask = true"),
+                         ({"mask": True, "mask_cover_b": -1.0}, "cannot be negative"),
+                         ({"mask": True, "mask_cover_b": 1.0, "mask_cover_b_share": 0.0}, "in \\(0, 1\\]"),
+                         ({"mask_cover_b": 1.0}, "set mask = true")):  # fmt: skip
         with pytest.raises(UsageError, match=message):
             TrainConfig(a="a", b="b", images=8, **bad).validate()
 
@@ -222,6 +230,29 @@ def test_zebra2horses_mask_follows_horse2zebras_on_the_way_back(tmp_path, identi
     g_grad, f_grad = grads[2.0]
     assert g_grad == 0.0  # G's mask is the target
     assert f_grad < 0  # F's opens towards it
+
+
+def test_zebra2horses_mask_must_cover_a_share_of_each_real_zebra(tmp_path):
+    """mask_cover_b adds its weight times the mean over the real zebras of max(0, share - mean m_F(b)): F's
+    mask pinned at 0.5 falls short of a share of 0.8 by 0.3 and is pushed open; over the share the term is 0.
+    It reads F's masks on the real zebras alone: G's mask, and F's on G(a) and a, get none of its gradient."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    for share, expected in ((0.8, 0.3), (0.4, 0.0)):
+        g, f = masked_model(tmp_path / "g.safetensors", 1.0), masked_model(tmp_path / "f.safetensors", 0.0)
+        config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True, mask_area=0.0,
+                                 mask_cover_b=2.0, mask_cover_b_share=share)  # fmt: skip
+        objective = MaskedCycleGAN(config, {"G_A": g, "G_B": f}, {"D_A": judge, "D_B": judge},
+                                   Augment("", 0, torch.device("cpu")))  # fmt: skip
+        losses, _ = objective.generator_losses(x, x)
+        assert losses["mask"].item() == pytest.approx(2.0 * expected, abs=1e-5)
+        losses["mask"].backward()
+        g_grad, f_grad = (net.mask_head.conv[1].bias.grad.item() for net in (g, f))
+        assert g_grad == 0.0
+        assert f_grad < 0 if expected else f_grad == 0.0  # pushed open while short of the share
 
 
 @pytest.mark.parametrize(("on", "on_b", "masked"), [(False, None, ""), (True, None, "AB"), (False, True, "B")])

@@ -53,6 +53,9 @@ class TrainConfig:
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
     mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
     mask_follow_b: float = 0.0  # weight of |G_B's mask on G(a) - G_A's mask on a|: F unstripes where G striped
+    mask_grad_floor_b: float | None = None  # G_B's own floor: its masks shut on real zebras; G_A's spoil with one
+    mask_cover_b: float = 0.0  # weight of max(0, mask_cover_b_share - mean of G_B's mask) on each real zebra image
+    mask_cover_b_share: float = 0.2  # the least share of each zebra photo G_B's mask must cover (mask_cover_b)
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
@@ -144,13 +147,17 @@ class TrainConfig:
             or self.mask_grad_floor
             or self.d_on_mask_b
             or self.mask_follow_b
+            or self.mask_grad_floor_b is not None
+            or self.mask_cover_b
         ):
-            raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor, mask_follow_b are settings "
-                             "of masked generators: set mask = true")  # fmt: skip
-        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b) < 0:
+            raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor(_b), mask_follow_b, "
+                             "mask_cover_b are settings of masked generators: set mask = true")  # fmt: skip
+        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_cover_b) < 0:
             raise UsageError("the mask priors' weights cannot be negative")
-        if self.mask_grad_floor < 0:
-            raise UsageError(f"mask_grad_floor cannot be negative (got {self.mask_grad_floor:g})")
+        if min(self.mask_grad_floor, self.mask_grad_floor_b or 0) < 0:
+            raise UsageError("mask_grad_floor(_b) cannot be negative")
+        if not 0 < self.mask_cover_b_share <= 1:
+            raise UsageError(f"mask_cover_b_share is a share of the image, in (0, 1] (got {self.mask_cover_b_share:g})")
         if self.mask and self.teacher:
             raise UsageError("a distillation trains unmasked students: leave mask out of it")
         if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):

@@ -52,8 +52,9 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
         "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
     }
     if gen.mask:
-        for g in (nets["G_A"], nets["G_B"]):
-            g.mask_head.grad_floor = config.mask_grad_floor  # a training setting, not the architecture's
+        # A training setting, not the architecture's; G_B may have its own (config.mask_grad_floor_b).
+        floor_b = config.mask_grad_floor if config.mask_grad_floor_b is None else config.mask_grad_floor_b
+        nets["G_A"].mask_head.grad_floor, nets["G_B"].mask_head.grad_floor = config.mask_grad_floor, floor_b
     return {k: init_weights(v) for k, v in nets.items()}
 
 

@@ -19,7 +19,13 @@ Priors on the masks keep them to what must change:
 - following: mask_follow_b x the mean of |m_F(G(a)) - m_G(a)|, G's mask held fixed: on the cycle's way back
   F must change what G changed, so where G striped a horse, F's mask learns where a zebra's stripes are
   (the direction whose masks stay shut over a pasture teaches the one whose masks open over a savanna).
-  G still gets this term's gradient through G(a), the image F's mask reads.
+  G still gets this term's gradient through G(a), the image F's mask reads;
+- cover: mask_cover_b x the mean over the real zebras of max(0, mask_cover_b_share - the mean of F's mask on
+  each): F's mask must open on at least that share of every zebra photo. A shut mask passes no adversarial
+  gradient to the content beneath it, so a content that never learnt a horse's coat on real zebras (it
+  learnt to undo G's stripes, through the cycle) stays unlearnt and the mask stays shut over it; held open,
+  the masked D_B (`d_on_mask_b`) judges what is there and the content learns, while the adversarial term
+  decides where in the image the share goes. A hinge, not a pull: beyond the share only the area prior acts.
 
 With `mask_warmup`, the priors' weights grow linearly from 0 over that many images: from a random start the
 content does not yet translate, so a mask asked to be small at once closes everywhere before it has a reason
@@ -82,6 +88,10 @@ class MaskedCycleGAN(CycleGAN):
             m_g = next(m for name, m in masks if name == "G_A")[:n]  # G's first pass: a first
             m_f = next(m for name, m in masks if name == "G_B")[-n:]  # F's first pass: F(G(a)) last
             losses["mask"] = losses["mask"] + ramp * c.mask_follow_b * (m_f - m_g.detach()).abs().mean()
+        if c.mask_cover_b:
+            m_b = self._own_mask("G_B", len(real_b)).float()  # (N, 1, H, W): F's masks on the real zebras
+            short = (c.mask_cover_b_share - m_b.mean((1, 2, 3))).clamp(min=0)  # (N,)
+            losses["mask"] = losses["mask"] + ramp * c.mask_cover_b * short.mean()
         return losses, seen
 
     def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -92,7 +92,8 @@ def test_the_trainer_sets_each_mask_heads_floor(floor, floor_b, expected):
                          ({"mask_follow_b": 1.0}, "set mask = true"),
                          ({"mask": True, "mask_cover_b": -1.0}, "cannot be negative"),
                          ({"mask": True, "mask_cover_b": 1.0, "mask_cover_b_share": 0.0}, "in \\(0, 1\\]"),
-                         ({"mask_cover_b": 1.0}, "set mask = true")):  # fmt: skip
+                         ({"mask_cover_b": 1.0}, "set mask = true"),
+                         ({"grey_cycle_b": True}, "set mask = true")):  # fmt: skip
         with pytest.raises(UsageError, match=message):
             TrainConfig(a="a", b="b", images=8, **bad).validate()
 
@@ -253,6 +254,32 @@ def test_zebra2horses_mask_must_cover_a_share_of_each_real_zebra(tmp_path):
         g_grad, f_grad = (net.mask_head.conv[1].bias.grad.item() for net in (g, f))
         assert g_grad == 0.0
         assert f_grad < 0 if expected else f_grad == 0.0  # pushed open while short of the share
+
+
+@pytest.mark.parametrize("identity", [0.5, 0.0])
+def test_the_way_back_can_be_greyed_inside_horse2zebras_mask(tmp_path, identity):
+    """grey_cycle_b: F reads G(a) as Rec. 601 grey where G's mask is open (no colour for F to read the horse's
+    coat from) and as it is where the mask is shut; unset, F reads G(a) in colour."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    for bias, grey in ((30.0, True), (30.0, False), (-30.0, True)):
+        g, f = masked_model(tmp_path / "g.safetensors", bias), masked_model(tmp_path / "f.safetensors", 0.0)
+        read: list[torch.Tensor] = []
+        f.register_forward_hook(lambda _m, inputs, _out, read=read: read.append(inputs[0].detach()))
+        config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True,
+                                 grey_cycle_b=grey, identity=identity)  # fmt: skip
+        objective = MaskedCycleGAN(config, {"G_A": g, "G_B": f}, {"D_A": judge, "D_B": judge},
+                                   Augment("", 0, torch.device("cpu")))  # fmt: skip
+        objective.generator_losses(x, x)
+        back = read[0][-2:]  # F's first pass ends with G(a)
+        if bias < 0:  # G's mask shut: G(a) is a, in colour
+            assert torch.allclose(back, x)
+        else:
+            spread = (back.amax(1) - back.amin(1)).max().item()  # 0 where R = G = B
+            assert spread < 1e-5 if grey else spread > 0.1
 
 
 @pytest.mark.parametrize(("on", "on_b", "masked"), [(False, None, ""), (True, None, "AB"), (False, True, "B")])

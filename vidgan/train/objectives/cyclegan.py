@@ -39,12 +39,13 @@ class CycleGAN:
         c, n = self.config, len(real_a)
         if c.identity > 0:
             fake_b, idt_b = self.translate("G_A", torch.cat([real_a, real_b])).split(n)  # G(a), G(b)
-            fake_a, idt_a, rec_a = self.translate("G_B", torch.cat([real_b, real_a, fake_b])).split(
+            back = self.way_back(fake_b)
+            fake_a, idt_a, rec_a = self.translate("G_B", torch.cat([real_b, real_a, back])).split(
                 n
             )  # F(b), F(a), F(G(a))
         else:
             fake_b = self.translate("G_A", real_a)
-            fake_a, rec_a = self.translate("G_B", torch.cat([real_b, fake_b])).split(n)
+            fake_a, rec_a = self.translate("G_B", torch.cat([real_b, self.way_back(fake_b)])).split(n)
         rec_b = self.translate("G_A", fake_a)  # G(F(b))
         seen = self.seen(real_a, real_b, fake_a, fake_b)
         losses = {
@@ -56,6 +57,10 @@ class CycleGAN:
         if c.identity > 0:
             losses["idt"] = c.identity * c.lambda_cycle * (identity_loss(idt_b, real_b) + identity_loss(idt_a, real_a))
         return losses, seen
+
+    def way_back(self, fake_b: torch.Tensor) -> torch.Tensor:
+        """What F reads of G(a) on the cycle's way back to a: all of it."""
+        return fake_b
 
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
         """What the discriminator sees of a generator's translation: all of it."""

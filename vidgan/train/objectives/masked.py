@@ -36,6 +36,13 @@ closed reconstructs its input perfectly, so those terms pull every mask shut (fr
 bake-off's masked run closed its masks within 1,400 images); the masks then learn from the adversarial
 term (open where the animal must change) and the priors (shut elsewhere) alone.
 
+With `grey_cycle_b`, on the cycle's way back F reads G(a) greyed inside G's mask (Rec. 601 luma, the mask
+held fixed). G's zebras keep a tint of the horse's coat that the colour-blind judge cannot see and real zebras
+do not have; F learnt to read the coat's colour from it (drawn from a greyed G(a), its content paints horses
+cyan, as it paints real zebras: docs/quality.md, "A colour hidden in the stripes"). Greyed, the way back is
+what a real zebra is, and F must make a coat from neutral stripes (CycleGAN hides what the cycle needs in its
+translations: Chu et al., "CycleGAN, a master of steganography", 2017).
+
 With `d_on_mask` the discriminators judge only what the masks select (Mejjati et al., section 3.2): D_A sees
 m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real image's animal, so a
 background that differs between the domains (pasture, savanna) cannot be what a translation is judged by.
@@ -50,6 +57,8 @@ import torch
 from vidgan.ops.composite import composite
 from vidgan.train.objectives import Seen
 from vidgan.train.objectives.cyclegan import CycleGAN
+
+LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # Rec. 601: the grey a colour-blind eye sees
 
 
 def total_variation(m: torch.Tensor) -> torch.Tensor:
@@ -93,6 +102,13 @@ class MaskedCycleGAN(CycleGAN):
             short = (c.mask_cover_b_share - m_b.mean((1, 2, 3))).clamp(min=0)  # (N,)
             losses["mask"] = losses["mask"] + ramp * c.mask_cover_b * short.mean()
         return losses, seen
+
+    def way_back(self, fake_b: torch.Tensor) -> torch.Tensor:
+        if not self.config.grey_cycle_b:
+            return fake_b
+        m = self._own_mask("G_A", len(fake_b)).detach().to(fake_b.dtype)  # (N, 1, h, w): G's mask on a
+        luma = (fake_b * LUMA.to(fake_b)).sum(1, keepdim=True)  # (N, 1, h, w), signed as fake_b (weights sum to 1)
+        return m * luma + (1 - m) * fake_b
 
     def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(mask, composite) of `name` on the real images of its own domain this step (its first pass's

@@ -4,8 +4,12 @@ first 8 test images of a direction's source domain at 256 px, a sheet of four ro
 composite the model gives. A mask shut over the animal passes its content no adversarial gradient there, so
 the content row shows what the generator has (not) learnt beneath it.
 
+With NAME `way-back` (docs/quality.md, "A colour hidden in the stripes"): the first 8 of testA, G(a)
+(horse2zebra), zebra2horse's content on G(a) (what the cycle trains), and its content on G(a) greyed inside
+G's mask (what a real zebra offers it: no tint).
+
     python pipelines/mask_content.py STATE NAME OUT.jpg [DATA]
-    (STATE: a compact state; NAME: horse2zebra-fast or zebra2horse-fast; DATA: the horse2zebra folder)
+    (STATE: a compact state; NAME: horse2zebra-fast, zebra2horse-fast or way-back; DATA: the horse2zebra folder)
 """
 
 from __future__ import annotations
@@ -20,31 +24,49 @@ from vidgan.errors import VidganError
 from vidgan.eval.judge import image_files, load_images
 from vidgan.models.checkpoints import load_generator_file
 from vidgan.models.nets import to_signed
+from vidgan.train.objectives.masked import LUMA
 
-SOURCE = {"horse2zebra-fast": "testA", "zebra2horse-fast": "testB"}
+SOURCE = {"horse2zebra-fast": "testA", "zebra2horse-fast": "testB", "way-back": "testA"}
 
 
-def sheet(generator: torch.nn.Module, images: torch.Tensor) -> Image.Image:
-    """Input, content, mask and composite rows of signed (N, 3, H, W) images, at half size."""
-    with torch.no_grad():
-        y = generator(images)  # (N, 4, H, W): content, mask
-    content, mask = y[:, :3], y[:, 3:]
-    rows = (images, content, mask.expand(-1, 3, -1, -1) * 2 - 1, mask * content + (1 - mask) * images)
-    grid = torch.cat([torch.cat(list(row), dim=2) for row in rows], dim=1)  # (3, 4H, NW)
+def picture(rows: tuple[torch.Tensor, ...]) -> Image.Image:
+    """Rows of signed (N, 3, H, W) images as one picture at half size."""
+    grid = torch.cat([torch.cat(list(row), dim=2) for row in rows], dim=1)  # (3, rows x H, N x W)
     pixels = ((grid + 1) * 127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
     image = Image.fromarray(pixels)
     return image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+
+
+@torch.no_grad()
+def sheet(generator: torch.nn.Module, images: torch.Tensor) -> Image.Image:
+    """Input, content, mask and composite rows."""
+    y = generator(images)  # (N, 4, H, W): content, mask
+    content, mask = y[:, :3], y[:, 3:]
+    return picture((images, content, mask.expand(-1, 3, -1, -1) * 2 - 1, mask * content + (1 - mask) * images))
+
+
+@torch.no_grad()
+def way_back_sheet(g: torch.nn.Module, f: torch.nn.Module, a: torch.Tensor) -> Image.Image:
+    """a, G(a), F's content on G(a), F's content on G(a) greyed inside G's mask."""
+    y = g(a)
+    m = y[:, 3:]
+    g_a = m * y[:, :3] + (1 - m) * a
+    greyed = m * (g_a * LUMA).sum(1, keepdim=True) + (1 - m) * g_a
+    return picture((a, g_a, f(g_a)[:, :3], f(greyed)[:, :3]))
 
 
 def main(state: Path, name: str, out: Path, data: Path) -> None:
     if name not in SOURCE:
         raise VidganError(f"unknown direction {name!r}: {' or '.join(SOURCE)}")
     torch.set_num_threads(1)
-    generator = load_generator_file(state / f"{name}.safetensors").generator.eval()
-    if getattr(generator, "mask_head", None) is None:
-        raise VidganError(f"{name} in {state} has no mask head")
+    g, f = (load_generator_file(state / f"{n}.safetensors").generator.eval() for n in list(SOURCE)[:2])
+    if getattr(g, "mask_head", None) is None or getattr(f, "mask_head", None) is None:
+        raise VidganError(f"the generators in {state} have no mask head")
     images = to_signed(load_images(image_files(data / SOURCE[name])[:8], 256))  # (8, 3, 256, 256)
-    sheet(generator, images).save(out, quality=80)
+    drawn = (
+        way_back_sheet(g, f, images) if name == "way-back" else sheet(g if name == "horse2zebra-fast" else f, images)
+    )
+    drawn.save(out, quality=80)
     print(f"wrote {out}")
 
 

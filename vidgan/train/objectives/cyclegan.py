@@ -39,7 +39,7 @@ class CycleGAN:
         c, n = self.config, len(real_a)
         if c.identity > 0:
             fake_b, idt_b = self.translate("G_A", torch.cat([real_a, real_b])).split(n)  # G(a), G(b)
-            back = self.way_back(fake_b)
+            back = self.way_back(fake_b)  # G(a) as F reads it on the way back
             fake_a, idt_a, rec_a = self.translate("G_B", torch.cat([real_b, real_a, back])).split(
                 n
             )  # F(b), F(a), F(G(a))

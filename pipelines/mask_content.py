@@ -24,7 +24,8 @@ from vidgan.errors import VidganError
 from vidgan.eval.judge import image_files, load_images
 from vidgan.models.checkpoints import load_generator_file
 from vidgan.models.nets import to_signed
-from vidgan.train.objectives.masked import LUMA
+from vidgan.ops.colour import luma
+from vidgan.ops.composite import composite
 
 SOURCE = {"horse2zebra-fast": "testA", "zebra2horse-fast": "testB", "way-back": "testA"}
 
@@ -41,17 +42,15 @@ def picture(rows: tuple[torch.Tensor, ...]) -> Image.Image:
 def sheet(generator: torch.nn.Module, images: torch.Tensor) -> Image.Image:
     """Input, content, mask and composite rows."""
     y = generator(images)  # (N, 4, H, W): content, mask
-    content, mask = y[:, :3], y[:, 3:]
-    return picture((images, content, mask.expand(-1, 3, -1, -1) * 2 - 1, mask * content + (1 - mask) * images))
+    out, mask = composite(images, y)
+    return picture((images, y[:, :3], mask.expand(-1, 3, -1, -1) * 2 - 1, out))
 
 
 @torch.no_grad()
 def way_back_sheet(g: torch.nn.Module, f: torch.nn.Module, a: torch.Tensor) -> Image.Image:
     """a, G(a), F's content on G(a), F's content on G(a) greyed inside G's mask."""
-    y = g(a)
-    m = y[:, 3:]
-    g_a = m * y[:, :3] + (1 - m) * a
-    greyed = m * (g_a * LUMA).sum(1, keepdim=True) + (1 - m) * g_a
+    g_a, m = composite(a, g(a))
+    greyed = torch.lerp(g_a, luma(g_a), m)  # as MaskedCycleGAN.way_back with grey_cycle_b
     return picture((a, g_a, f(g_a)[:, :3], f(greyed)[:, :3]))
 
 

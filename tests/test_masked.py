@@ -320,7 +320,8 @@ def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():
 def test_the_colour_blind_judge_cannot_tell_images_of_equal_luma_apart(tmp_path):
     """Images with the same luma and different colours are one image to it, while the colour judge's
     input differs."""
-    from vidgan.eval.judge import LUMA, JudgeNet, to_input
+    from vidgan.eval.judge import JudgeNet, to_input
+    from vidgan.ops.colour import LUMA
 
     rng = np.random.default_rng(0)
     image = torch.from_numpy(rng.integers(60, 200, (1, 3, 64, 64))).to(torch.uint8)

@@ -37,6 +37,7 @@ from vidgan.errors import VidganError
 from vidgan.models.checkpoints import save_tensors
 from vidgan.models.nets import to_signed
 from vidgan.models.registry import find_named
+from vidgan.ops.colour import luma
 from vidgan.video.formats import IMAGE_EXTENSIONS
 
 say = logging.getLogger(__name__).info  # progress, shown by the CLI (cli/common.py)
@@ -84,24 +85,15 @@ def load_images(files: list[Path], size: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
 
 
-LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as OpenCV's RGB2GRAY
-
-
 def to_input(images: torch.Tensor, grey: bool = False) -> torch.Tensor:
     """uint8 (N, 3, H, W) of any size -> the judge's float input at 128x128 (`grey`: the luma in all three
     channels, so images of equal luma are one image to it)."""
     x = to_signed(images)
     if grey:
-        x = _luma(x)
+        x = luma(x)
     if x.shape[-1] != SIZE or x.shape[-2] != SIZE:
         x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
     return x
-
-
-def _luma(x: torch.Tensor) -> torch.Tensor:
-    """(N, 3, H, W) -> the luma, repeated in three channels."""
-    weights = torch.tensor(LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
-    return (x * weights).sum(dim=1, keepdim=True).expand_as(x).contiguous()
 
 
 @dataclass

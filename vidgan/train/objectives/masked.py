@@ -58,11 +58,10 @@ from __future__ import annotations
 
 import torch
 
+from vidgan.ops.colour import luma
 from vidgan.ops.composite import composite
 from vidgan.train.objectives import Seen
 from vidgan.train.objectives.cyclegan import CycleGAN
-
-LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # Rec. 601: the grey a colour-blind eye sees
 
 
 def total_variation(m: torch.Tensor) -> torch.Tensor:
@@ -111,8 +110,7 @@ class MaskedCycleGAN(CycleGAN):
         if not self.config.grey_cycle_b:
             return fake_b
         m = self._own_mask("G_A", len(fake_b)).detach().to(fake_b.dtype)  # (N, 1, h, w): G's mask on a
-        luma = (fake_b * LUMA.to(fake_b)).sum(1, keepdim=True)  # (N, 1, h, w), signed as fake_b (weights sum to 1)
-        return m * luma + (1 - m) * fake_b
+        return torch.lerp(fake_b, luma(fake_b), m)
 
     def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(mask, composite) of `name` on the real images of its own domain this step (its first pass's

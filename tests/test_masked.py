@@ -93,7 +93,8 @@ def test_the_trainer_sets_each_mask_heads_floor(floor, floor_b, expected):
                          ({"mask": True, "mask_cover_b": -1.0}, "cannot be negative"),
                          ({"mask": True, "mask_cover_b": 1.0, "mask_cover_b_share": 0.0}, "in \\(0, 1\\]"),
                          ({"mask_cover_b": 1.0}, "set mask = true"),
-                         ({"grey_cycle_b": True}, "set mask = true")):  # fmt: skip
+                         ({"grey_cycle_b": True}, "set mask = true"),
+                         ({"content_adv_b": 0.5}, "set mask = true")):  # fmt: skip
         with pytest.raises(UsageError, match=message):
             TrainConfig(a="a", b="b", images=8, **bad).validate()
 
@@ -280,6 +281,65 @@ def test_the_way_back_can_be_greyed_inside_horse2zebras_mask(tmp_path, identity)
         else:
             spread = (back.amax(1) - back.amin(1)).max().item()  # 0 where R = G = B
             assert spread < 1e-5 if grey else spread > 0.1
+
+
+def test_zebra2horses_content_is_judged_whole_where_its_mask_is_shut(tmp_path):
+    """content_adv_b: D_C judges F's content on the real zebras whole (LSGAN, towards "real"), at that weight,
+    and the content learns from it where F's mask is shut (0 everywhere here), where no other term reaches it;
+    D_C next sees the real horses whole against that content."""
+    from vidgan.train.objectives import Augment, discriminator_losses
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+    from vidgan.train.pool import ImagePool
+
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x, y = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
+    content_grads = {}
+    for weight in (0.0, 0.5):
+        g, f = masked_model(tmp_path / "g.safetensors", 1.0), masked_model(tmp_path / "f.safetensors", -30.0)
+        config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True,
+                                 content_adv_b=weight, identity=0.5)  # fmt: skip
+        judges = {"D_A": judge, "D_B": judge, "D_C": judge}
+        objective = MaskedCycleGAN(config, {"G_A": g, "G_B": f}, judges, Augment("", 0, torch.device("cpu")))
+        losses, seen = objective.generator_losses(x, y)
+        sum(losses.values()).backward()
+        content_grads[weight] = sum(p.grad.abs().sum().item() for n, p in f.named_parameters()
+                                    if p.grad is not None and not n.startswith("mask_head"))  # fmt: skip
+        if not weight:
+            assert "content" not in losses and seen.content is None
+            continue
+        content = f(y)[:, :3].detach()
+        expected = weight * ((judge(content) - 1) ** 2).mean()
+        assert losses["content"].item() == pytest.approx(expected.item(), rel=1e-5)
+        assert torch.equal(seen.content[0], x) and torch.allclose(seen.content[1], content)
+        pools = {side: ImagePool(0, 0) for side in "ABC"}
+        assert set(discriminator_losses(judges, pools, seen, objective.augment, "lsgan")) == {"D_A", "D_B", "D_C"}
+    assert content_grads[0.0] == 0.0  # the shut mask passes the content nothing ...
+    assert content_grads[0.5] > 0  # ... D_C does
+
+
+def test_d_c_starts_afresh_from_a_state_without_it_and_travels_in_compact_states(tmp_path):
+    """A run warm-started from a state that has no D_C (content_adv_b newly set) builds one, trains it beside
+    D_A and D_B, and writes it into its compact state, from which it reads back."""
+    from vidgan.train.runs import open_run
+    from vidgan.train.state import read_compact
+
+    a, b = write_square_pair(tmp_path)
+    common = dict(generator="mobile", preprocess="resize", mask=True, batch_size=2, iterations=2,
+                  restart_d_steps=2)  # fmt: skip
+    first = open_run(inverter_config(a, b, tmp_path / "runs0", **common), quiet=True, save_compact=tmp_path / "s0")
+    first.run()
+    assert set(read_compact(tmp_path / "s0")["nets"]) == {"G_A", "G_B", "D_A", "D_B"}
+    config = inverter_config(a, b, tmp_path / "runs1", content_adv_b=0.5, **common)
+    trainer = open_run(config, init_from=tmp_path / "s0", quiet=True, save_compact=tmp_path / "s1")
+    fresh = {k: v.clone() for k, v in trainer.nets["D_C"].state_dict().items()}
+    trainer.run()
+    moved = trainer.nets["D_C"].state_dict()
+    assert any(not torch.equal(fresh[k], moved[k]) for k in fresh)  # trained
+    state = read_compact(tmp_path / "s1")
+    assert set(state["nets"]) == {"G_A", "G_B", "D_A", "D_B", "D_C"}
+    for key, value in moved.items():
+        scale = value.abs().max().item() or 1.0
+        assert (state["nets"]["D_C"][key] - value).abs().max().item() <= scale / 127, key
 
 
 @pytest.mark.parametrize(("on", "on_b", "masked"), [(False, None, ""), (True, None, "AB"), (False, True, "B")])

@@ -57,6 +57,7 @@ class TrainConfig:
     mask_cover_b: float = 0.0  # weight of max(0, mask_cover_b_share - mean of G_B's mask) on each real zebra image
     mask_cover_b_share: float = 0.2  # the least share of each zebra photo G_B's mask must cover (mask_cover_b)
     grey_cycle_b: bool = False  # F reads G(a) greyed inside G's mask on the way back: no horse colour hidden in a tint
+    content_adv_b: float = 0.0  # weight of a whole-image discriminator's (D_C) term on G_B's content on real zebras
 
     # --- distillation instead (vidgan distill; GAN Compression, Li et al. 2020; vidgan/train/distill.py)
     teacher: str = ""  # a --model spec: G_A learns to reproduce it on domain A, G_B its inverse; "": a CycleGAN
@@ -151,11 +152,14 @@ class TrainConfig:
             or self.mask_grad_floor_b is not None
             or self.mask_cover_b
             or self.grey_cycle_b
+            or self.content_adv_b
         ):
             raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor(_b), mask_follow_b, "
-                             "mask_cover_b, grey_cycle_b are masked generators' settings: set mask = true")  # fmt: skip
-        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_cover_b) < 0:
-            raise UsageError("the mask priors' weights cannot be negative")
+                             "mask_cover_b, grey_cycle_b, content_adv_b are masked generators' settings: "
+                             "set mask = true")  # fmt: skip
+        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_cover_b,
+               self.content_adv_b) < 0:  # fmt: skip
+            raise UsageError("the mask priors' and content_adv_b's weights cannot be negative")
         if min(self.mask_grad_floor, self.mask_grad_floor_b or 0) < 0:
             raise UsageError("mask_grad_floor(_b) cannot be negative")
         if not 0 < self.mask_cover_b_share <= 1:

@@ -1,7 +1,7 @@
 """The training loop: G: A->B and F: B->A with discriminators D_B and D_A (the paper's G, F, D_Y, D_X).
 
 Names follow the official code: G_A = G (A->B), G_B = F (B->A), D_A judges domain B (real B vs G_A(A)),
-D_B judges domain A. One step:
+D_B judges domain A (D_C, with the masked objective's content_adv_b, G_B's content). One step:
   1. generators: the objective's losses (objectives/: the paper's CycleGAN, the masked one, or a
      distillation), one Adam step, the discriminators frozen;
   2. discriminators: 0.5 (L(D(real), 1) + L(D(pool(fake)), 0)) each, one Adam step (where the objective
@@ -36,7 +36,7 @@ from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_dom
 from vidgan.train.distill import FeatureLinks, Teacher
 from vidgan.train.objectives import Seen, discriminator_losses
 from vidgan.train.objectives.build import build_objective
-from vidgan.train.parts import build_networks, frozen, setup_distributed, to_float
+from vidgan.train.parts import build_networks, discriminator_names, frozen, setup_distributed, to_float
 from vidgan.train.pool import ImagePool
 from vidgan.train.report import Report
 from vidgan.train.samples import sample_grid, save_grid
@@ -45,7 +45,6 @@ from vidgan.train.state import write_compact
 
 logger = logging.getLogger(__name__)
 
-NETS = ("G_A", "G_B", "D_A", "D_B")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}  # what --stop-after and --time-budget count
 SAMPLES = 4  # fixed images per side for the sample grids and the export check
 
@@ -102,7 +101,9 @@ class Trainer:
         self.images_per_step = config.batch_size * self.dist.world
         self.lr = scaled_lr(config.lr, self.images_per_step, config.lr_scaling)
         self._fresh_optimisers()
-        self.pools = {side: ImagePool(config.pool_size, config.seed + i) for i, side in enumerate("AB", 1)}
+        # G_B's translations (A), G_A's (B), G_B's content (C, for D_C)
+        sides = "ABC" if "D_C" in self.nets else "AB"
+        self.pools = {side: ImagePool(config.pool_size, config.seed + i) for i, side in enumerate(sides, 1)}
         self.step = 0
         self.images_seen = 0  # per side, by all processes: the schedule's clock
         self.train_seconds = 0.0  # summed over the runs of the schedule
@@ -128,7 +129,8 @@ class Trainer:
         }
         links = [*self.links.parameters()] if self.links else []
         self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters(), *links], **adam)
-        self.opt_d = torch.optim.Adam([*self.nets["D_A"].parameters(), *self.nets["D_B"].parameters()], **adam)
+        judges = [p for k in discriminator_names(self.nets) for p in self.nets[k].parameters()]
+        self.opt_d = torch.optim.Adam(judges, **adam)
 
     def _wrap(self) -> None:
         """DDP and torch.compile wrappers for the forward passes; self.nets keeps the plain modules."""
@@ -147,7 +149,9 @@ class Trainer:
         self.fwd = {k: compile(v) for k, v in self.fwd.items()}
         # D as the generator step sees it: no gradients for D there, so under DDP the plain module (no
         # gradient bookkeeping); otherwise the very same compiled module (compiled once, not twice).
-        self.d_for_g = {k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in ("D_A", "D_B")}
+        self.d_for_g = {
+            k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in discriminator_names(self.nets)
+        }
 
     # ------------------------------------------------------------------------------------------ state
 
@@ -248,7 +252,7 @@ class Trainer:
     def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor | None) -> tuple[dict, Seen]:
         """Step 1: the objective's generator losses, one Adam step; returns (losses, what the
         discriminators judge next)."""
-        with frozen(self.nets["D_A"], self.nets["D_B"]), autocast(self.device, self.precision):
+        with frozen(*(self.nets[k] for k in discriminator_names(self.nets))), autocast(self.device, self.precision):
             losses, seen = self.objective.generator_losses(real_a, real_b)
         self.opt_g.zero_grad(set_to_none=True)
         sum(losses.values()).backward()
@@ -258,8 +262,8 @@ class Trainer:
     def discriminator_step(self, seen: Seen) -> dict:
         """Step 2: each D on real images and on its pool of generated ones, in one pass, one Adam step."""
         with autocast(self.device, self.precision):
-            losses = discriminator_losses(self.fwd["D_A"], self.fwd["D_B"], self.pools, seen,
-                                          self.objective.augment, self.config.gan_mode)  # fmt: skip
+            judges = {k: self.fwd[k] for k in discriminator_names(self.nets)}
+            losses = discriminator_losses(judges, self.pools, seen, self.objective.augment, self.config.gan_mode)
         self.opt_d.zero_grad(set_to_none=True)
         sum(losses.values()).backward()
         self.opt_d.step()

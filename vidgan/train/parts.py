@@ -1,4 +1,4 @@
-"""The pieces a training run is made of, below the loop: the four networks, where this process stands in a
+"""The pieces a training run is made of, below the loop: the networks, where this process stands in a
 torchrun job, `frozen` for the networks a step does not train, the images as the networks take them."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def setup_distributed(device_name: str) -> Dist:
 
 
 def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
-    """The four networks, seeded and initialised N(0, 0.02) as in the paper."""
+    """The four networks (and D_C, with content_adv_b), seeded and initialised N(0, 0.02) as in the paper."""
     torch.manual_seed(config.seed)
     gen = config.generator_config()
     nets = {
@@ -51,11 +51,18 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
         "D_A": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
         "D_B": PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d),
     }
+    if config.content_adv_b:  # judges G_B's content whole against whole horses (objectives/masked.py)
+        nets["D_C"] = PatchDiscriminator(ndf=config.ndf, n_layers=config.n_layers_d)
     if gen.mask:
         # A training setting, not the architecture's; G_B may have its own (config.mask_grad_floor_b).
         floor_b = config.mask_grad_floor if config.mask_grad_floor_b is None else config.mask_grad_floor_b
         nets["G_A"].mask_head.grad_floor, nets["G_B"].mask_head.grad_floor = config.mask_grad_floor, floor_b
     return {k: init_weights(v) for k, v in nets.items()}
+
+
+def discriminator_names(nets: dict) -> tuple[str, ...]:
+    """The discriminators among a run's networks (or their state dicts): D_A, D_B and, where set, D_C."""
+    return tuple(k for k in nets if k.startswith("D_"))
 
 
 @contextlib.contextmanager

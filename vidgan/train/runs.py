@@ -17,6 +17,7 @@ from vidgan.errors import VidganError
 from vidgan.train.config import TrainConfig
 from vidgan.train.export import load_run_state
 from vidgan.train.loop import Trainer
+from vidgan.train.parts import discriminator_names
 from vidgan.train.state import read_compact
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _start_from(trainer: Trainer, source: Path, quiet: bool) -> None:
         trainer.start_average()
     except (OSError, KeyError, RuntimeError) as e:
         raise VidganError(f"cannot start from {source}: {e}".splitlines()[0]) from None
-    for k in ("D_A", "D_B"):
+    for k in discriminator_names(trainer.nets):
         try:
             trainer.nets[k].load_state_dict(nets[k])
         except (KeyError, RuntimeError):

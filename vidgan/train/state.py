@@ -8,7 +8,7 @@ and where the schedule stands, in a folder:
                                             per-channel: 11.4 MB each for the paper's generator); the
                                             weight average where the run keeps one (average.py) ...
     training-generators.safetensors         ... and then the weights it trains on, int8 per-channel
-    discriminators.safetensors              D_A and D_B, int8 per-channel (2.8 MB each)
+    discriminators.safetensors              D_A and D_B (and D_C), int8 per-channel (2.8 MB each)
     progress.json                           the recipe, images seen, the schedule, the runs so far
 
 `vidgan train --continue FOLDER` goes on from it. What is dropped is rebuilt by a warm restart: Adam's
@@ -30,6 +30,7 @@ from vidgan.atomic import atomic_path, write_text
 from vidgan.errors import VidganError
 from vidgan.models.checkpoints import dequantize, load_generator_file, quantize_int8, save_tensors
 from vidgan.train.export import export_generators
+from vidgan.train.parts import discriminator_names
 
 FORMAT = "vidgan compact training state"
 VERSION = 1
@@ -46,7 +47,8 @@ def write_compact(state: dict, folder: str | Path) -> list[Path]:
         generators, precision = export_generators(state, folder, "int8"), "int8"
     except VidganError:
         generators, precision = export_generators(state, folder, "fp16"), "fp16"
-    written = [*generators, _write_nets(state["nets"], ("D_A", "D_B"), folder / DISCRIMINATORS)]
+    judges = discriminator_names(state["nets"])
+    written = [*generators, _write_nets(state["nets"], judges, folder / DISCRIMINATORS)]
     progress = {"format": FORMAT, "version": VERSION, **{k: state[k] for k in PROGRESS},
                 "generators": {"G_A": generators[0].name, "G_B": generators[1].name},
                 "generator_precision": precision, "discriminators": DISCRIMINATORS}  # fmt: skip
@@ -65,13 +67,17 @@ def _write_nets(nets: dict, names: tuple[str, ...], path: Path) -> Path:
     return path
 
 
-def _read_nets(path: Path, names: tuple[str, ...]) -> dict[str, dict]:
+def _read_nets(path: Path) -> dict[str, dict]:
+    """The networks in a file `_write_nets` wrote, by name."""
     try:
         tensors = dequantize(load_file(str(path)))
     except (SafetensorError, OSError) as e:
         raise VidganError(f"cannot read {path}: {e}") from None
-    return {net: {key.removeprefix(f"{net}."): value for key, value in tensors.items() if key.startswith(f"{net}.")}
-            for net in names}  # fmt: skip
+    nets: dict[str, dict] = {}
+    for key, value in tensors.items():
+        net, _, name = key.partition(".")
+        nets.setdefault(net, {})[name] = value
+    return nets
 
 
 def read_compact(folder: str | Path) -> dict:
@@ -85,8 +91,8 @@ def read_compact(folder: str | Path) -> dict:
         raise VidganError(f"{folder}/progress.json is not a version-{VERSION} compact training state")
     exported = {net: load_generator_file(folder / name).generator.state_dict()
                 for net, name in progress["generators"].items()}  # fmt: skip
-    nets = _read_nets(folder / progress["discriminators"], ("D_A", "D_B"))
+    nets = _read_nets(folder / progress["discriminators"])
     if "training_generators" in progress:
-        return {**progress, "nets": nets | _read_nets(folder / progress["training_generators"], ("G_A", "G_B")),
+        return {**progress, "nets": nets | _read_nets(folder / progress["training_generators"]),
                 "ema": exported}  # fmt: skip
     return {**progress, "nets": nets | exported}

@@ -26,12 +26,14 @@ from vidgan.train.pool import ImagePool
 @dataclass
 class Seen:
     """What the discriminators judge after a generator step, detached: D_A tells real_b from fake_b
-    (domain B), D_B real_a from fake_a. Each (N, 3, h, w) in [-1, 1]."""
+    (domain B), D_B real_a from fake_a. Each (N, 3, h, w) in [-1, 1]. `content`: (real horses whole, G_B's
+    content on the real zebras) for D_C, where the masked objective has one (content_adv_b)."""
 
     real_a: torch.Tensor
     real_b: torch.Tensor
     fake_a: torch.Tensor
     fake_b: torch.Tensor
+    content: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
 class Augment:
@@ -55,14 +57,17 @@ class Augment:
         return diff_augment(x, self.policy, self.generator) if self.policy else x
 
 
-def discriminator_losses(d_a: nn.Module, d_b: nn.Module, pools: dict[str, ImagePool], seen: Seen,
-                         augment: Augment, gan_mode: str) -> dict[str, torch.Tensor]:  # fmt: skip
+def discriminator_losses(judges: dict[str, nn.Module], pools: dict[str, ImagePool], seen: Seen, augment: Augment,
+                         gan_mode: str) -> dict[str, torch.Tensor]:  # fmt: skip
     """The paper's step 2, each D on real images and on its pool of generated ones, in one pass:
-    0.5 (L(D(real), 1) + L(D(pool(fake)), 0))."""
-    n = len(seen.real_a)
-    old_b, old_a = pools["B"].query(seen.fake_b), pools["A"].query(seen.fake_a)
-    real, fake = d_a(augment(torch.cat([seen.real_b, old_b]))).split(n)
-    loss_d_a = 0.5 * (gan_loss(real, True, gan_mode) + gan_loss(fake, False, gan_mode))
-    real, fake = d_b(augment(torch.cat([seen.real_a, old_a]))).split(n)
-    loss_d_b = 0.5 * (gan_loss(real, True, gan_mode) + gan_loss(fake, False, gan_mode))
-    return {"D_A": loss_d_a, "D_B": loss_d_b}
+    0.5 (L(D(real), 1) + L(D(pool(fake)), 0)). `judges`: D_A, D_B (and D_C where `seen` has content)."""
+
+    def loss(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, pool: ImagePool) -> torch.Tensor:
+        judged_real, judged_fake = d(augment(torch.cat([real, pool.query(fake)]))).split(len(real))
+        return 0.5 * (gan_loss(judged_real, True, gan_mode) + gan_loss(judged_fake, False, gan_mode))
+
+    losses = {"D_A": loss(judges["D_A"], seen.real_b, seen.fake_b, pools["B"]),
+              "D_B": loss(judges["D_B"], seen.real_a, seen.fake_a, pools["A"])}  # fmt: skip
+    if seen.content is not None:
+        losses["D_C"] = loss(judges["D_C"], *seen.content, pools["C"])
+    return losses

@@ -47,6 +47,13 @@ translations: Chu et al., "CycleGAN, a master of steganography", 2017). (Measure
 made coats from greyed G(a) but still not from real zebras, and G carried the horse through grey in a grid:
 not in the schedule.)
 
+With `content_adv_b`, zebra2horse's content on the real zebras (the translation with its mask open everywhere)
+is judged whole by a discriminator of its own, D_C, against whole real horses, at that weight. Beneath a shut
+mask the content gets no other adversarial gradient, and the cycle teaches it only G's zebras, whose stripes
+keep a tint of the coat (above): real zebras came out cyan, so the mask stayed shut over them (docs/quality.md,
+"What is beneath zebra2horse's shut masks"). D_C asks of the content what the paper asks of F, so it learns
+horses on real zebras wherever the mask is; the mask then opens where that content passes D_B.
+
 With `d_on_mask` the discriminators judge only what the masks select (Mejjati et al., section 3.2): D_A sees
 m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real image's animal, so a
 background that differs between the domains (pasture, savanna) cannot be what a translation is judged by.
@@ -60,6 +67,7 @@ import torch
 
 from vidgan.ops.colour import luma
 from vidgan.ops.composite import composite
+from vidgan.train.losses import gan_loss
 from vidgan.train.objectives import Seen
 from vidgan.train.objectives.cyclegan import CycleGAN
 
@@ -75,7 +83,7 @@ class MaskedCycleGAN(CycleGAN):
         out, mask = composite(x, y)
         if mask is None:
             raise ValueError("the masked objective needs masked generators (mask = true)")
-        self._masks.append((name, mask, out))
+        self._masks.append((name, mask, out, y[:, :3]))
         if self.config.mask_cycle_grad:
             return out
         # The cycle and identity terms see the composite with the mask held fixed: they would close it (an
@@ -85,11 +93,11 @@ class MaskedCycleGAN(CycleGAN):
     images_seen = 0  # the schedule's clock, set by the loop before each step (the priors' warm-up reads it)
 
     def generator_losses(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict[str, torch.Tensor], Seen]:
-        self._masks: list[tuple[str, torch.Tensor]] = []
+        self._masks: list[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]] = []  # name, mask, composite, content
         losses, seen = super().generator_losses(real_a, real_b)
         c = self.config
         ramp = min(1.0, self.images_seen / c.mask_warmup) if c.mask_warmup else 1.0
-        masks = [(name, m.float()) for name, m, _ in self._masks]
+        masks = [(name, m.float()) for name, m, *_ in self._masks]
         weight = {"G_A": c.mask_area, "G_B": c.mask_area if c.mask_area_b is None else c.mask_area_b}
         losses["mask"] = ramp * torch.stack([weight[name] * m.mean() for name, m in masks]).mean()
         if c.mask_tv:
@@ -104,6 +112,10 @@ class MaskedCycleGAN(CycleGAN):
             m_b = self._own_mask("G_B", len(real_b)).float()  # (N, 1, H, W): F's masks on the real zebras
             short = (c.mask_cover_b_share - m_b.mean((1, 2, 3))).clamp(min=0)  # (N,)
             losses["mask"] = losses["mask"] + ramp * c.mask_cover_b * short.mean()
+        if c.content_adv_b:
+            content = self._own("G_B", len(real_b))[2]  # (N, 3, h, w): F's content on the real zebras
+            losses["content"] = c.content_adv_b * gan_loss(self.judges["D_C"](self.augment(content)), True, c.gan_mode)
+            seen.content = (real_a, content.detach())
         return losses, seen
 
     def way_back(self, fake_b: torch.Tensor) -> torch.Tensor:
@@ -112,11 +124,11 @@ class MaskedCycleGAN(CycleGAN):
         m = self._own_mask("G_A", len(fake_b)).detach().to(fake_b.dtype)  # (N, 1, h, w): G's mask on a
         return torch.lerp(fake_b, luma(fake_b), m)
 
-    def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mask, composite) of `name` on the real images of its own domain this step (its first pass's
-        first n), the mask's gradient kept."""
-        mask, out = next((m, o) for g, m, o in self._masks if g == name)
-        return mask[:n], out[:n]
+    def _own(self, name: str, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(mask, composite, content) of `name` on the real images of its own domain this step (its first
+        pass's first n), their gradients kept."""
+        mask, out, content = next(rest for g, *rest in self._masks if g == name)
+        return mask[:n], out[:n], content[:n]
 
     def _own_mask(self, name: str, n: int) -> torch.Tensor:
         return self._own(name, n)[0]
@@ -127,7 +139,7 @@ class MaskedCycleGAN(CycleGAN):
         return c.d_on_mask if name == "G_A" or c.d_on_mask_b is None else c.d_on_mask_b
 
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
-        mask, live = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)
+        mask, live, _ = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)
         return mask * live if self._on_mask(name) else live
 
     def seen(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor) -> Seen:
@@ -143,4 +155,7 @@ class MaskedCycleGAN(CycleGAN):
     @torch.no_grad()
     def translate_pair(self, real_a: torch.Tensor, real_b: torch.Tensor) -> Seen:
         self._masks = []
-        return super().translate_pair(real_a, real_b)
+        seen = super().translate_pair(real_a, real_b)
+        if self.config.content_adv_b:
+            seen.content = (real_a, self._own("G_B", len(real_b))[2])
+        return seen

@@ -52,7 +52,9 @@ is judged whole by a discriminator of its own, D_C, against whole real horses, a
 mask the content gets no other adversarial gradient, and the cycle teaches it only G's zebras, whose stripes
 keep a tint of the coat (above): real zebras came out cyan, so the mask stayed shut over them (docs/quality.md,
 "What is beneath zebra2horse's shut masks"). D_C asks of the content what the paper asks of F, so it learns
-horses on real zebras wherever the mask is; the mask then opens where that content passes D_B.
+horses on real zebras wherever the mask is; the mask may then open where that content passes D_B. (Measured,
+the content-b round: in 3,300 images at 1.0 the content turned real zebras from cyan to a coat's yellows and
+browns, stripes still showing, the masks still shut: in the schedule, to see whether they open.)
 
 With `d_on_mask` the discriminators judge only what the masks select (Mejjati et al., section 3.2): D_A sees
 m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real image's animal, so a

@@ -92,6 +92,7 @@ class Trainer:
                         center_crops(self.data_b, SAMPLES, config.crop_size))  # fmt: skip
 
         self.nets = build_networks(config)
+        self.judge_names = discriminator_names(self.nets)  # D_A, D_B and, with content_adv_b, D_C
         self.links = FeatureLinks(self.nets["G_A"], self.teacher.net) if config.feature_weight else None
         for net in [*self.nets.values(), *([self.links] if self.links else [])]:
             net.to(self.device)
@@ -129,7 +130,7 @@ class Trainer:
         }
         links = [*self.links.parameters()] if self.links else []
         self.opt_g = torch.optim.Adam([*self.nets["G_A"].parameters(), *self.nets["G_B"].parameters(), *links], **adam)
-        judges = [p for k in discriminator_names(self.nets) for p in self.nets[k].parameters()]
+        judges = [p for k in self.judge_names for p in self.nets[k].parameters()]
         self.opt_d = torch.optim.Adam(judges, **adam)
 
     def _wrap(self) -> None:
@@ -150,7 +151,7 @@ class Trainer:
         # D as the generator step sees it: no gradients for D there, so under DDP the plain module (no
         # gradient bookkeeping); otherwise the very same compiled module (compiled once, not twice).
         self.d_for_g = {
-            k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in discriminator_names(self.nets)
+            k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in self.judge_names
         }
 
     # ------------------------------------------------------------------------------------------ state
@@ -252,7 +253,7 @@ class Trainer:
     def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor | None) -> tuple[dict, Seen]:
         """Step 1: the objective's generator losses, one Adam step; returns (losses, what the
         discriminators judge next)."""
-        with frozen(*(self.nets[k] for k in discriminator_names(self.nets))), autocast(self.device, self.precision):
+        with frozen(*(self.nets[k] for k in self.judge_names)), autocast(self.device, self.precision):
             losses, seen = self.objective.generator_losses(real_a, real_b)
         self.opt_g.zero_grad(set_to_none=True)
         sum(losses.values()).backward()
@@ -262,7 +263,7 @@ class Trainer:
     def discriminator_step(self, seen: Seen) -> dict:
         """Step 2: each D on real images and on its pool of generated ones, in one pass, one Adam step."""
         with autocast(self.device, self.precision):
-            judges = {k: self.fwd[k] for k in discriminator_names(self.nets)}
+            judges = {k: self.fwd[k] for k in self.judge_names}
             losses = discriminator_losses(judges, self.pools, seen, self.objective.augment, self.config.gan_mode)
         self.opt_d.zero_grad(set_to_none=True)
         sum(losses.values()).backward()

@@ -30,20 +30,20 @@ from vidgan.ops.composite import composite
 SOURCE = {"horse2zebra-fast": "testA", "zebra2horse-fast": "testB", "way-back": "testA"}
 
 
-def picture(rows: tuple[torch.Tensor, ...]) -> Image.Image:
-    """Rows of signed (N, 3, H, W) images as one picture at half size."""
+def picture(rows: tuple[torch.Tensor, ...], shrink: int = 2) -> Image.Image:
+    """Rows of signed (N, 3, H, W) images as one picture, `shrink` times smaller."""
     grid = torch.cat([torch.cat(list(row), dim=2) for row in rows], dim=1)  # (3, rows x H, N x W)
     pixels = ((grid + 1) * 127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
     image = Image.fromarray(pixels)
-    return image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+    return image.resize((image.width // shrink, image.height // shrink), Image.Resampling.LANCZOS)
 
 
 @torch.no_grad()
-def sheet(generator: torch.nn.Module, images: torch.Tensor) -> Image.Image:
+def sheet(generator: torch.nn.Module, images: torch.Tensor, shrink: int = 2) -> Image.Image:
     """Input, content, mask and composite rows."""
     y = generator(images)  # (N, 4, H, W): content, mask
     out, mask = composite(images, y)
-    return picture((images, y[:, :3], mask.expand(-1, 3, -1, -1) * 2 - 1, out))
+    return picture((images, y[:, :3], mask.expand(-1, 3, -1, -1) * 2 - 1, out), shrink)
 
 
 @torch.no_grad()

@@ -94,7 +94,10 @@ def test_the_trainer_sets_each_mask_heads_floor(floor, floor_b, expected):
                          ({"mask": True, "mask_cover_b": 1.0, "mask_cover_b_share": 0.0}, "in \\(0, 1\\]"),
                          ({"mask_cover_b": 1.0}, "set mask = true"),
                          ({"grey_cycle_b": True}, "set mask = true"),
-                         ({"content_adv_b": 0.5}, "set mask = true")):  # fmt: skip
+                         ({"content_adv_b": 0.5}, "set mask = true"),
+                         ({"d_background_b": 0.5}, "set mask = true"),
+                         ({"mask": True, "d_background_b": 0.5}, "set d_on_mask_b"),
+                         ({"mask": True, "d_on_mask_b": True, "d_background_b": 1.5}, "in \\[0, 1\\]")):  # fmt: skip
         with pytest.raises(UsageError, match=message):
             TrainConfig(a="a", b="b", images=8, **bad).validate()
 
@@ -361,6 +364,26 @@ def test_each_discriminator_sees_the_masks_alone_where_it_is_set(tmp_path, on, o
     # shut) through that same mask: 0.
     assert torch.equal(seen.real_a, torch.zeros_like(x) if "B" in masked else x)
     assert torch.equal(seen.fake_b, torch.zeros_like(x) if "A" in masked else x)
+
+
+def test_d_background_b_shows_d_b_the_background_faded_on_both_sides(tmp_path):
+    """d_background_b = k: D_B sees x * (k + (1 - k) * m). With G_A's masks shut, D_B's real side (real a
+    through G_A's mask) is k x; with G_B's open, its fake side is G_B's translation whole; D_A, not set to the
+    masks, sees its images as they are."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    shut, open_ = masked_model(tmp_path / "shut.safetensors", -30.0), masked_model(tmp_path / "open.safetensors", 30.0)
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True,
+                             d_on_mask_b=True, d_background_b=0.25)  # fmt: skip
+    objective = MaskedCycleGAN(config, {"G_A": shut, "G_B": open_}, {"D_A": judge, "D_B": judge},
+                               Augment("", 0, torch.device("cpu")))  # fmt: skip
+    _, seen = objective.generator_losses(x, x)
+    assert torch.allclose(seen.real_a, 0.25 * x)
+    assert torch.allclose(seen.fake_a, open_(x)[:, :3])
+    assert torch.equal(seen.real_b, x) and torch.equal(seen.fake_b, x)  # G_A's shut masks left a as it was
 
 
 def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():

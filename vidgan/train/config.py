@@ -49,6 +49,7 @@ class TrainConfig:
     mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
     d_on_mask_b: bool | None = None  # D_B (judging G_B's horses) on the masks alone; unset: as d_on_mask
+    d_background_b: float = 0.0  # with d_on_mask_b, how much of the background D_B still sees: 0 none, 1 all
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
     mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
@@ -153,13 +154,18 @@ class TrainConfig:
             or self.mask_cover_b
             or self.grey_cycle_b
             or self.content_adv_b
+            or self.d_background_b
         ):
-            raise UsageError("mask_tv, d_on_mask(_b), mask_cycle_grad, mask_grad_floor(_b), mask_follow_b, "
-                             "mask_cover_b, grey_cycle_b, content_adv_b are masked generators' settings: "
-                             "set mask = true")  # fmt: skip
+            raise UsageError("mask_tv, d_on_mask(_b), d_background_b, mask_cycle_grad, mask_grad_floor(_b), "
+                             "mask_follow_b, mask_cover_b, grey_cycle_b, content_adv_b are masked generators' "
+                             "settings: set mask = true")  # fmt: skip
         if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_cover_b,
                self.content_adv_b) < 0:  # fmt: skip
             raise UsageError("the mask priors' and content_adv_b's weights cannot be negative")
+        if not 0 <= self.d_background_b <= 1:
+            raise UsageError(f"d_background_b is a share of the background, in [0, 1] (got {self.d_background_b:g})")
+        if self.d_background_b and not (self.d_on_mask if self.d_on_mask_b is None else self.d_on_mask_b):
+            raise UsageError("d_background_b fades what D_B sees beyond the masks: set d_on_mask_b")
         if min(self.mask_grad_floor, self.mask_grad_floor_b or 0) < 0:
             raise UsageError("mask_grad_floor(_b) cannot be negative")
         if not 0 < self.mask_cover_b_share <= 1:

@@ -150,9 +150,7 @@ class Trainer:
         self.fwd = {k: compile(v) for k, v in self.fwd.items()}
         # D as the generator step sees it: no gradients for D there, so under DDP the plain module (no
         # gradient bookkeeping); otherwise the very same compiled module (compiled once, not twice).
-        self.d_for_g = {
-            k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in self.judge_names
-        }
+        self.d_for_g = {k: compile(self.nets[k]) if self.dist.world > 1 else self.fwd[k] for k in self.judge_names}
 
     # ------------------------------------------------------------------------------------------ state
 

@@ -61,6 +61,14 @@ m_G(a) * G(a) against m_F(b) * b, the reverse generator's mask marking the real 
 background that differs between the domains (pasture, savanna) cannot be what a translation is judged by.
 `d_on_mask_b` sets it for D_B (G_B's horses) alone: zebra2horse is the direction whose masks recolour the
 whole scene.
+
+With `d_background_b` (a share k in [0, 1]), D_B sees beyond the masks too, faded: x * (k + (1 - k) * m), on
+its real and fake sides alike. On the masks alone (k = 0) a shut mask shows D_B a blank, and blanks fill
+two fifths of its real side's patches (the background horse2zebra's masks leave out of real horses), so it
+scores a blank about as real as a horse and zebra2horse's masks stay shut over zebras (pipelines/
+judge_probe.py; docs/quality.md, "What D_B prefers to a horse"). Faded, a zebra left alone is a faint zebra
+to D_B, and a horse is asked for where it stands; the background's colour, which whole composites let
+zebra2horse win by recolouring (the dmask-b rounds), counts for only k of what it did.
 """
 
 from __future__ import annotations
@@ -140,9 +148,15 @@ class MaskedCycleGAN(CycleGAN):
         c = self.config
         return c.d_on_mask if name == "G_A" or c.d_on_mask_b is None else c.d_on_mask_b
 
+    def _selected(self, x: torch.Tensor, mask: torch.Tensor, name: str) -> torch.Tensor:
+        """What a discriminator set to the masks sees of x: x inside the mask, and beyond it (for D_B, with
+        d_background_b) that share of x, faded towards mid-grey."""
+        faded = self.config.d_background_b if name == "G_B" else 0.0
+        return x * (faded + (1 - faded) * mask)
+
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
         mask, live, _ = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)
-        return mask * live if self._on_mask(name) else live
+        return self._selected(live, mask, name) if self._on_mask(name) else live
 
     def seen(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_a: torch.Tensor, fake_b: torch.Tensor) -> Seen:
         on_a, on_b = self._on_mask("G_A"), self._on_mask("G_B")  # D_A judges domain B, D_B domain A
@@ -150,8 +164,9 @@ class MaskedCycleGAN(CycleGAN):
             return super().seen(real_a, real_b, fake_a, fake_b)
         n = len(real_a)
         m_a, m_b = self._own_mask("G_A", n).detach(), self._own_mask("G_B", n).detach()  # the animals of a, of b
-        a_side = (m_a * real_a, m_b * fake_a) if on_b else (real_a, fake_a)  # what D_B judges
-        b_side = (m_b * real_b, m_a * fake_b) if on_a else (real_b, fake_b)  # what D_A judges
+        # what D_B judges (domain A), then what D_A judges (domain B)
+        a_side = (self._selected(real_a, m_a, "G_B"), self._selected(fake_a, m_b, "G_B")) if on_b else (real_a, fake_a)
+        b_side = (self._selected(real_b, m_b, "G_A"), self._selected(fake_b, m_a, "G_A")) if on_a else (real_b, fake_b)
         return Seen(a_side[0], b_side[0], a_side[1].detach(), b_side[1].detach())
 
     @torch.no_grad()

@@ -3,12 +3,14 @@ the first 32 test images at the scale training sees them (resized to the recipe'
 crop), D_B's mean output (LSGAN: 1 real, 0 fake) on
 
 - the real side it trains on: real horses under horse2zebra's masks (`d_on_mask_b`), and of its patches
-  those nearly black (mask under 0.05 there) and those over the horse (mask over 0.3);
+  those nearly blank (mask under 0.05 there) and those over the horse (mask over 0.3);
 - the fake side as it is: zebra2horse's translations of real zebras under its own masks;
-- a shut mask (an all-black image), and zebra2horse's content with its mask open everywhere.
+- a shut mask (a blank, mid-grey; with d_background_b, the zebras faded), and zebra2horse's content with
+  its mask open everywhere.
 
-A mask opens where what it reveals scores above what it hides, so while the content scores under black,
-D_B holds zebra2horse's masks shut. With D_C (content_adv_b), its scores for real horses, the content and
+D_B sees each as it does in training (objectives/masked.py's `selected`). A mask opens where what it reveals
+scores above what it hides, so while the content scores under the shut mask, D_B holds zebra2horse's masks
+shut. With D_C (content_adv_b), its scores for real horses, the content and
 real zebras too. With OUT.jpg, a sheet of those crops (input, content, mask, composite: mask_content.py's).
 
     python pipelines/judge_probe.py STATE [OUT.jpg] [DATA]   (STATE: a compact state; DATA: horse2zebra)
@@ -28,6 +30,7 @@ from vidgan.eval.judge import image_files, load_images
 from vidgan.models.checkpoints import load_generator_file
 from vidgan.models.nets import PatchDiscriminator, to_signed
 from vidgan.ops.composite import composite
+from vidgan.train.objectives.masked import selected
 from vidgan.train.state import read_compact
 
 
@@ -56,18 +59,19 @@ def main(folder: Path, out: Path | None, data: Path) -> None:
     m_a = composite(a, g(a))[1]  # (32, 1, h, w): horse2zebra's masks, which mark D_B's real side
     y = f(b)  # (32, 4, h, w): zebra2horse's content and mask on real zebras
     out_b, m_b = composite(b, y)
-    d_b = judge("D_B")
-    real = d_b(m_a * a)  # (32, 1, p, p): one output per patch
+    d_b, k = judge("D_B"), config.get("d_background_b", 0.0)
+    real = d_b(selected(a, m_a, k))  # (32, 1, p, p): one output per patch
     m_patch = F.adaptive_avg_pool2d(m_a, real.shape[-2:])
     rows = {
         "real horses under horse2zebra's masks (D_B's real side)": real,
-        "  of which patches nearly black (mask < 0.05)": real[m_patch < 0.05],
+        "  of which patches nearly blank (mask < 0.05)": real[m_patch < 0.05],
         "  of which patches over the horse (mask > 0.3)": real[m_patch > 0.3],
-        "zebra2horse on real zebras under its masks (the fake side now)": d_b(m_b * out_b),
-        "a shut mask (black)": d_b(torch.zeros_like(b)),
+        "zebra2horse on real zebras under its masks (the fake side now)": d_b(selected(out_b, m_b, k)),
+        "a shut mask": d_b(selected(b, torch.zeros_like(m_b), k)),
         "zebra2horse's content, its mask open everywhere": d_b(y[:, :3]),
     }
-    print(f"masks' mean: horse2zebra on testA {m_a.mean():.3f}, zebra2horse on testB {m_b.mean():.3f}")
+    print(f"masks' mean: horse2zebra on testA {m_a.mean():.3f}, zebra2horse on testB {m_b.mean():.3f}; "
+          f"D_B sees {k:g} of the background")  # fmt: skip
     for what, scores in rows.items():
         print(f"D_B  {scores.mean():.3f}  {what}")
     if "D_C" in state["nets"]:

@@ -87,6 +87,12 @@ def total_variation(m: torch.Tensor) -> torch.Tensor:
     return (m[..., 1:, :] - m[..., :-1, :]).abs().mean() + (m[..., 1:] - m[..., :-1]).abs().mean()
 
 
+def selected(x: torch.Tensor, mask: torch.Tensor, background: float = 0.0) -> torch.Tensor:
+    """What a discriminator set to the masks sees of x (N, 3, H, W) under mask (N, 1, H, W): x inside the mask,
+    and beyond it that share of x, faded towards mid-grey (d_background_b; 0: the masks alone)."""
+    return x * (background + (1 - background) * mask)
+
+
 class MaskedCycleGAN(CycleGAN):
     def translate(self, name: str, x: torch.Tensor) -> torch.Tensor:
         y = self.fwd[name](x)
@@ -149,10 +155,7 @@ class MaskedCycleGAN(CycleGAN):
         return c.d_on_mask if name == "G_A" or c.d_on_mask_b is None else c.d_on_mask_b
 
     def _selected(self, x: torch.Tensor, mask: torch.Tensor, name: str) -> torch.Tensor:
-        """What a discriminator set to the masks sees of x: x inside the mask, and beyond it (for D_B, with
-        d_background_b) that share of x, faded towards mid-grey."""
-        faded = self.config.d_background_b if name == "G_B" else 0.0
-        return x * (faded + (1 - faded) * mask)
+        return selected(x, mask, self.config.d_background_b if name == "G_B" else 0.0)
 
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
         mask, live, _ = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)

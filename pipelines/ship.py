@@ -13,10 +13,11 @@ docs/cpu-runs.md says it is better than what ships:
 The colour judge is not in the rule: recolouring whole scenes won it (docs/quality.md, "A judge that colour
 cannot win"); the background shift is what says a model recoloured the scene.
 
---force ships regardless (say why in the commit). The card keeps what the state's card says of the model's
-training (images seen, CPU hours, runs, dates) and takes the speed figures of the shipped card of the same
-architecture (they depend on the network, not on its weights); --limitations is what a user should know,
-written after looking at the eval's contact sheet.
+--force ships regardless (say why in the commit). --state and --work ship a bake-off variant's model as
+its round evaluated it: `--state .bakeoff/ROUND/V/compact --work .bakeoff/ROUND/V`. The card keeps what the
+state's card says of the model's training (images seen, CPU hours, runs, dates) and takes the speed figures
+of the shipped card of the same architecture (they depend on the network, not on its weights);
+--limitations is what a user should know, written after looking at the eval's contact sheet.
 """
 
 from __future__ import annotations
@@ -135,5 +136,6 @@ if __name__ == "__main__":
     parser.add_argument("--limitations", required=True, help="what a user should know of this model")
     parser.add_argument("--force", action="store_true", help="ship even where the rule says not better")
     parser.add_argument("--state", type=Path, default=STATE, help="the compact state (cpu-run.sh's STATE)")
+    parser.add_argument("--work", type=Path, default=WORK, help="where eval-a and eval-b judged it (or a variant's)")
     args = parser.parse_args()
-    ship(args.name, args.limitations, args.force, args.state)
+    ship(args.name, args.limitations, args.force, args.state, args.work)

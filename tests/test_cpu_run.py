@@ -104,7 +104,8 @@ def tiny_teacher(folder: Path) -> Path:
 
 def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path):
     """pipelines/ship.py: horse2zebra-fast ships on a higher colour-blind judge score with background shift and
-    grid no worse, zebra2horse-fast once judged horse on 0.7 of testB with no more background shift; the card
+    grid no worse, zebra2horse-fast once judged horse on 0.7 of testB with no more background shift and no
+    more stripes left; the card
     keeps the state's training record, takes the eval's figures, the speed of the shipped card of the same
     network, and the limitations given."""
     import importlib.util
@@ -132,7 +133,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     }
     (into / "horse2zebra-fast.json").write_text(json.dumps(old))
 
-    def judged(name: str, score: float, grid: float = 3.0, shift: float = 11.0) -> bool:
+    def judged(name: str, score: float, grid: float = 3.0, shift: float = 11.0, stripes: float = 1.5) -> bool:
         folder = work / ship.EVALS[name]
         folder.mkdir(parents=True, exist_ok=True)
         report = {
@@ -143,6 +144,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
             "blind_judge": {"score": score},
             "background_shift": shift,
             "texture": {"grid_ratio": grid},
+            "stripes": {"translated": stripes * 8.0, "target_real": 8.0},  # stripes left: `stripes`
         }
         (folder / "eval.json").write_text(json.dumps(report))
         return ship.ship(name, "stripes some horses", state=state, work=work, into=into)
@@ -165,6 +167,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
         ship.ship("zebra2horse-fast", "", state=state, work=work, into=into)
     os.utime(state / "zebra2horse-fast.safetensors", (later - 120, later - 120))
     assert not judged("zebra2horse-fast", 0.9, shift=11.5) and not judged("zebra2horse-fast", 0.75)
+    assert not judged("zebra2horse-fast", 0.9, stripes=1.6)  # fainter-looking, but more of the stripes left
     (into / "horse2zebra-fast.json").write_text(json.dumps({**old, "metrics": {"judge_score": 0.6}}))
     with pytest.raises(SystemExit, match="no colour-blind figures"):  # a card of before the blind judge
         judged("horse2zebra-fast", 0.9)

@@ -1,4 +1,4 @@
-"""What the masked D_B makes of zebra2horse's choices (docs/quality.md, "What D_B prefers to a horse"): on
+"""What the masked D_B makes of zebra2horse's choices (docs/quality.md, "D_B's background, faded"): on
 the first 32 test images at the scale training sees them (resized to the recipe's load size, the centre
 crop), D_B's mean output (LSGAN: 1 real, 0 fake) on
 

@@ -356,6 +356,8 @@ class Trainer:
         self.save()
         if self.dist.main and self.config.sample_every:
             self.save_samples()
+        if self.dist.world > 1:  # all leave together: one leaving while the main process still saved aborted (gloo)
+            dist.barrier()
         return self.run_dir
 
     def _step(self) -> dict[str, torch.Tensor]:

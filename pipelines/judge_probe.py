@@ -28,9 +28,11 @@ from mask_content import sheet
 from vidgan.errors import VidganError
 from vidgan.eval.judge import image_files, load_images
 from vidgan.models.checkpoints import load_generator_file
-from vidgan.models.nets import PatchDiscriminator, to_signed
+from vidgan.models.nets import to_signed
 from vidgan.ops.composite import composite
+from vidgan.train.config import TrainConfig
 from vidgan.train.objectives.masked import selected
+from vidgan.train.parts import build_networks, discriminator_names
 from vidgan.train.state import read_compact
 
 
@@ -45,21 +47,19 @@ def crops(folder: Path, load_size: int, crop_size: int) -> torch.Tensor:
 def main(folder: Path, out: Path | None, data: Path) -> None:
     torch.set_num_threads(1)
     state = read_compact(folder)
-    config = state["config"]
-    if "D_B" not in state["nets"] or not config.get("mask"):
+    config = TrainConfig.from_dict(state["config"])
+    if not config.mask:
         raise VidganError(f"{folder} is not a masked training state")
-
-    def judge(name: str) -> PatchDiscriminator:
-        net = PatchDiscriminator(ndf=config["ndf"], n_layers=config["n_layers_d"])
+    nets = build_networks(config)  # the discriminators as the run built them, then its weights
+    judges = {k: nets[k].eval() for k in discriminator_names(nets)}
+    for name, net in judges.items():
         net.load_state_dict(state["nets"][name])
-        return net.eval()
-
     g, f = (load_generator_file(folder / n).generator.eval() for n in state["generators"].values())
-    a, b = (crops(data / split, config["load_size"], config["crop_size"]) for split in ("testA", "testB"))
+    a, b = (crops(data / split, config.load_size, config.crop_size) for split in ("testA", "testB"))
     m_a = composite(a, g(a))[1]  # (32, 1, h, w): horse2zebra's masks, which mark D_B's real side
     y = f(b)  # (32, 4, h, w): zebra2horse's content and mask on real zebras
     out_b, m_b = composite(b, y)
-    d_b, k = judge("D_B"), config.get("d_background_b", 0.0)
+    d_b, k = judges["D_B"], config.d_background_b
     real = d_b(selected(a, m_a, k))  # (32, 1, p, p): one output per patch
     m_patch = F.adaptive_avg_pool2d(m_a, real.shape[-2:])
     rows = {
@@ -74,8 +74,8 @@ def main(folder: Path, out: Path | None, data: Path) -> None:
           f"D_B sees {k:g} of the background")  # fmt: skip
     for what, scores in rows.items():
         print(f"D_B  {scores.mean():.3f}  {what}")
-    if "D_C" in state["nets"]:
-        d_c = judge("D_C")
+    if "D_C" in judges:
+        d_c = judges["D_C"]
         print(f"D_C  {d_c(a).mean():.3f} real horses, {d_c(y[:, :3]).mean():.3f} zebra2horse's content on real "
               f"zebras, {d_c(b).mean():.3f} real zebras")  # fmt: skip
     if out is not None:

@@ -105,9 +105,8 @@ def tiny_teacher(folder: Path) -> Path:
 def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path):
     """pipelines/ship.py: horse2zebra-fast ships on a higher colour-blind judge score with background shift and
     grid no worse, zebra2horse-fast once judged horse on 0.7 of testB with no more background shift and no
-    more stripes left; the card
-    keeps the state's training record, takes the eval's figures, the speed of the shipped card of the same
-    network, and the limitations given."""
+    more stripes left; the card keeps the state's training record, takes the eval's figures, the speed of the
+    shipped card of the same network, and the limitations given."""
     import importlib.util
 
     from clips import inverter_config, write_inverted_pair

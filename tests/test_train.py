@@ -19,6 +19,7 @@ from waiting import HANG_GUARD
 
 from vidgan import VidganError
 from vidgan.cli import main
+from vidgan.errors import UsageError
 from vidgan.models.checkpoints import load_generator_file
 from vidgan.models.registry import find_model, load_model
 from vidgan.train.config import TrainConfig, load_recipe
@@ -208,10 +209,12 @@ def test_batches_cut_on_the_device_equal_the_cpu_path(tmp_path, inverted_pair):
 
 def paper_step(trainer, real_a, real_b, pools) -> tuple[dict, dict]:
     """The paper's step as its official code writes it: six generator passes, four discriminator passes,
-    fp32, on copies of the trainer's networks. Returns (losses, gradients by parameter name)."""
+    fp32, on copies of the trainer's networks (with lambda_cycle_b its lambda_B, on the cycle only). Returns
+    (losses, gradients by parameter name)."""
     import copy
 
     c = trainer.config
+    lambda_a, lambda_b = c.lambda_cycle, c.lambda_cycle if c.lambda_cycle_b is None else c.lambda_cycle_b
     nets = {k: copy.deepcopy(v) for k, v in trainer.nets.items()}
     for net in nets.values():
         net.zero_grad(set_to_none=True)
@@ -223,7 +226,7 @@ def paper_step(trainer, real_a, real_b, pools) -> tuple[dict, dict]:
     g = {
         "G_A": gan_loss(nets["D_A"](fake_b), True),
         "G_B": gan_loss(nets["D_B"](fake_a), True),
-        "cycle": c.lambda_cycle * ((rec_a - real_a).abs().mean() + (rec_b - real_b).abs().mean()),
+        "cycle": lambda_a * (rec_a - real_a).abs().mean() + lambda_b * (rec_b - real_b).abs().mean(),
         "idt": c.identity * c.lambda_cycle * ((idt_b - real_b).abs().mean() + (idt_a - real_a).abs().mean()),
     }
     sum(g.values()).backward()
@@ -239,14 +242,17 @@ def paper_step(trainer, real_a, real_b, pools) -> tuple[dict, dict]:
     return g | d, grads
 
 
-def test_the_merged_step_computes_the_paper_steps_losses_and_gradients(tmp_path, inverted_pair):
+@pytest.mark.parametrize("lambda_cycle_b", [None, 4.0])
+def test_the_merged_step_computes_the_paper_steps_losses_and_gradients(tmp_path, inverted_pair, lambda_cycle_b):
     """Three generator passes and two discriminator passes instead of six and four: the same losses and
-    gradients as the plain step. In float64, to 1e-9 relative (it is the same arithmetic: in float32 the
-    order of summation alone moves the first layer's gradient by 3e-4 relative)."""
+    gradients as the plain step, with the cycle from B weighed alike or on its own. In float64, to 1e-9
+    relative (it is the same arithmetic: in float32 the order of summation alone moves the first layer's
+    gradient by 3e-4 relative)."""
     import copy
 
     a, b = inverted_pair
-    trainer = open_run(tiny(a, b, tmp_path, identity=0.5, batch_size=3, pool_size=4), None, None, quiet=True)
+    config = tiny(a, b, tmp_path, identity=0.5, batch_size=3, pool_size=4, lambda_cycle_b=lambda_cycle_b)
+    trainer = open_run(config, None, None, quiet=True)
     for net in trainer.nets.values():
         net.double()
     trainer.lr = 0.0  # the steps leave the weights as they are, and their gradients in .grad
@@ -385,6 +391,13 @@ def test_recipe_errors(tmp_path):
     with pytest.raises(VidganError, match="unknown training setting"):
         load_recipe(bad)
     assert load_recipe(ROOT / "pipelines" / "horse2zebra.toml")["name"] == "horse2zebra"
+
+
+@pytest.mark.parametrize("weight", ["lambda_cycle", "lambda_cycle_b", "identity"])
+def test_loss_weights_cannot_be_negative(weight):
+    TrainConfig(a="a", b="b", images=8, **{weight: 0.0}).validate()  # 0 turns a term off
+    with pytest.raises(UsageError, match="cannot be negative"):
+        TrainConfig(a="a", b="b", images=8, **{weight: -1.0}).validate()
 
 
 @pytest.mark.skipif(shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),

@@ -38,7 +38,8 @@ class TrainConfig:
 
     # --- objective (equations 1-3; identity loss from section 5.2 and the official default)
     gan_mode: str = "lsgan"  # lsgan (least squares, the paper's choice for stability) | vanilla
-    lambda_cycle: float = 10.0  # lambda of the cycle-consistency loss, both directions
+    lambda_cycle: float = 10.0  # lambda of the cycle-consistency loss, both directions (unless lambda_cycle_b)
+    lambda_cycle_b: float | None = None  # |G(F(b)) - b|'s own lambda; lower, F need keep less of b's stripes
     identity: float = 0.5  # identity-loss weight, relative to lambda_cycle; 0 turns it off
     pool_size: int = 50  # discriminators see a history of this many generated images
     diffaugment: str = ""  # DiffAugment on all the discriminators see, e.g. "color,translation,cutout"; "": none
@@ -166,6 +167,8 @@ class TrainConfig:
             raise UsageError(f"d_background_b is a share of the background, in [0, 1] (got {self.d_background_b:g})")
         if self.d_background_b and not (self.d_on_mask if self.d_on_mask_b is None else self.d_on_mask_b):
             raise UsageError("d_background_b fades what D_B sees beyond the masks: set d_on_mask_b")
+        if min(self.lambda_cycle, self.lambda_cycle_b or 0, self.identity) < 0:
+            raise UsageError("lambda_cycle(_b) and identity are loss weights: they cannot be negative")
         if min(self.mask_grad_floor, self.mask_grad_floor_b or 0) < 0:
             raise UsageError("mask_grad_floor(_b) cannot be negative")
         if not 0 < self.mask_cover_b_share <= 1:

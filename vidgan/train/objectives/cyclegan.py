@@ -1,8 +1,12 @@
 """The paper's objective (Zhu et al. 2017, equations 1-3, section 5.2), for G = G_A: A->B and F = G_B: B->A
 judged by D_A (domain B) and D_B (domain A):
 
-    L = L_GAN(G, D_A) + L_GAN(F, D_B) + lambda (|F(G(a)) - a| + |G(F(b)) - b|)
+    L = L_GAN(G, D_A) + L_GAN(F, D_B) + lambda |F(G(a)) - a| + lambda_b |G(F(b)) - b|
         + identity * lambda (|G(b) - b| + |F(a) - a|)
+
+lambda_b is lambda unless `lambda_cycle_b` sets it (the official code's lambda_B, which there weighs G's
+identity term too; here the identity keeps lambda). The cycle from B asks F(b) to keep all G needs to redraw
+b: a zebra's stripes, which F then leaves on its horses, faint (docs/quality.md, "What the judge's misses are").
 
 The six generator passes of the paper's step run as three: a generator sees the images it translates in one
 batch (InstanceNorm works per image, so it is the same arithmetic; tests/test_train.py checks losses and
@@ -37,6 +41,7 @@ class CycleGAN:
         """real_a, real_b: (N, 3, h, w) in [-1, 1]. Each generator's first pass begins with the real images
         of its own domain (MaskedCycleGAN finds their masks there)."""
         c, n = self.config, len(real_a)
+        lambda_b = c.lambda_cycle if c.lambda_cycle_b is None else c.lambda_cycle_b
         if c.identity > 0:
             fake_b, idt_b = self.translate("G_A", torch.cat([real_a, real_b])).split(n)  # G(a), G(b)
             back = self.way_back(fake_b)  # G(a) as F reads it on the way back
@@ -51,7 +56,7 @@ class CycleGAN:
         losses = {
             "G_A": gan_loss(self.judges["D_A"](self.augment(self.judged(fake_b, "G_A"))), True, c.gan_mode),
             "G_B": gan_loss(self.judges["D_B"](self.augment(self.judged(fake_a, "G_B"))), True, c.gan_mode),
-            "cycle": c.lambda_cycle * (cycle_loss(rec_a, real_a) + cycle_loss(rec_b, real_b)),
+            "cycle": c.lambda_cycle * cycle_loss(rec_a, real_a) + lambda_b * cycle_loss(rec_b, real_b),
         }
         losses["idt"] = torch.zeros((), device=real_a.device)
         if c.identity > 0:

@@ -59,7 +59,7 @@ def main(folder: Path, out: Path | None, data: Path) -> None:
     m_a = composite(a, g(a))[1]  # (32, 1, h, w): horse2zebra's masks, which mark D_B's real side
     y = f(b)  # (32, 4, h, w): zebra2horse's content and mask on real zebras
     out_b, m_b = composite(b, y)
-    d_b, k = judges["D_B"], config.d_background_b
+    d_b, k = judges["D_B"], config.judge_view("D_B")[1]
     real = d_b(selected(a, m_a, k))  # (32, 1, p, p): one output per patch
     m_patch = F.adaptive_avg_pool2d(m_a, real.shape[-2:])
     rows = {

@@ -97,7 +97,12 @@ def test_the_trainer_sets_each_mask_heads_floor(floor, floor_b, expected):
                          ({"content_adv_b": 0.5}, "set mask = true"),
                          ({"d_background_b": 0.5}, "set mask = true"),
                          ({"mask": True, "d_background_b": 0.5}, "set d_on_mask_b"),
-                         ({"mask": True, "d_on_mask_b": True, "d_background_b": 1.5}, "in \\[0, 1\\]")):  # fmt: skip
+                         ({"mask": True, "d_on_mask_b": True, "d_background_b": 1.5}, "in \\[0, 1\\]"),
+                         ({"d_background": 0.5}, "set mask = true"),
+                         ({"mask": True, "d_background": 0.5}, "set d_on_mask$"),
+                         ({"mask": True, "d_on_mask_b": True, "d_background": 0.5, "d_background_b": 0.2},
+                          "set d_on_mask$"),
+                         ({"mask": True, "d_on_mask": True, "d_background": -0.5}, "in \\[0, 1\\]")):  # fmt: skip
         with pytest.raises(UsageError, match=message):
             TrainConfig(a="a", b="b", images=8, **bad).validate()
 
@@ -366,24 +371,31 @@ def test_each_discriminator_sees_the_masks_alone_where_it_is_set(tmp_path, on, o
     assert torch.equal(seen.fake_b, torch.zeros_like(x) if "A" in masked else x)
 
 
-def test_d_background_b_shows_d_b_the_background_faded_on_both_sides(tmp_path):
-    """d_background_b = k: D_B sees x * (k + (1 - k) * m). With G_A's masks shut, D_B's real side (real a
-    through G_A's mask) is k x; with G_B's open, its fake side is G_B's translation whole; D_A, not set to the
-    masks, sees its images as they are."""
+@pytest.mark.parametrize(("settings", "k_a", "k_b"), [
+    ({"d_on_mask_b": True, "d_background_b": 0.25}, None, 0.25),  # D_A not on the masks: its images whole
+    ({"d_on_mask": True, "d_background": 0.5}, 0.5, 0.5),  # both on the masks, one share
+    ({"d_on_mask": True, "d_background": 0.5, "d_background_b": 0.0}, 0.5, 0.0),  # D_B on the masks alone
+    ({"d_on_mask_b": True, "d_background": 0.5}, None, 0.5),  # the shared share, for D_B alone on the masks
+    ({"d_on_mask": True, "d_on_mask_b": False, "d_background": 0.5}, 0.5, None),  # D_B sees whole images
+])  # fmt: skip
+def test_d_background_shows_the_judges_the_background_faded_on_both_sides(tmp_path, settings, k_a, k_b):
+    """d_background(_b) = k: D_A (D_B) sees x * (k + (1 - k) * m). With G_A's masks shut and G_B's open, D_B's
+    real side (real a through G_A's mask) is k_b x and its fake side G_B's translation whole; D_A's real side
+    (real b through G_B's mask) is b whole and its fake side (G(a) = a, through G_A's mask) k_a a."""
     from vidgan.train.objectives import Augment
     from vidgan.train.objectives.masked import MaskedCycleGAN
 
     shut, open_ = masked_model(tmp_path / "shut.safetensors", -30.0), masked_model(tmp_path / "open.safetensors", 30.0)
     judge = torch.nn.Conv2d(3, 1, 4, stride=2)
     x = torch.rand(2, 3, 16, 16) * 2 - 1
-    config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True,
-                             d_on_mask_b=True, d_background_b=0.25)  # fmt: skip
+    config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True, **settings)
     objective = MaskedCycleGAN(config, {"G_A": shut, "G_B": open_}, {"D_A": judge, "D_B": judge},
                                Augment("", 0, torch.device("cpu")))  # fmt: skip
     _, seen = objective.generator_losses(x, x)
-    assert torch.allclose(seen.real_a, 0.25 * x)
+    assert torch.allclose(seen.real_a, x if k_b is None else k_b * x)
     assert torch.allclose(seen.fake_a, open_(x)[:, :3])
-    assert torch.equal(seen.real_b, x) and torch.equal(seen.fake_b, x)  # G_A's shut masks left a as it was
+    assert torch.allclose(seen.real_b, x)
+    assert torch.allclose(seen.fake_b, x if k_a is None else k_a * x)
 
 
 def test_diffaugment_is_differentiable_seeded_and_keeps_shapes():

@@ -50,7 +50,8 @@ class TrainConfig:
     mask_tv: float = 0.0  # weight of the masks' total variation: regions rather than speckle
     d_on_mask: bool = False  # the discriminators judge only what the masks select (Mejjati et al. 2018)
     d_on_mask_b: bool | None = None  # D_B (judging G_B's horses) on the masks alone; unset: as d_on_mask
-    d_background_b: float = 0.0  # with d_on_mask_b, how much of the background D_B still sees: 0 none, 1 all
+    d_background: float = 0.0  # on the masks, how much of the background the discriminators still see: 0 none, 1 all
+    d_background_b: float | None = None  # D_B's own share; unset: as d_background
     mask_warmup: int = 0  # images over which the priors grow from 0: the content learns before the mask shrinks
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
     mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
@@ -116,6 +117,17 @@ class TrainConfig:
             return self.iterations * images_per_step
         return max(1, round((self.epochs or 200) * epoch_images))
 
+    def judge_view(self, judge: str) -> tuple[bool, float]:
+        """What D_A or D_B sees of a masked pair's images: (the masks' selection rather than the whole image,
+        the share of the background it still sees there; 0 where it sees whole images): the _b settings for
+        D_B where given, else the shared ones."""
+        if judge == "D_A":
+            on_mask, share = self.d_on_mask, self.d_background
+        else:
+            on_mask = self.d_on_mask if self.d_on_mask_b is None else self.d_on_mask_b
+            share = self.d_background if self.d_background_b is None else self.d_background_b
+        return on_mask, share if on_mask else 0.0
+
     def generator_config(self) -> GeneratorConfig:
         """What the run's generators are, as their checkpoints record it."""
         return GeneratorConfig(ngf=self.ngf, n_blocks=self.n_blocks, family=self.generator, mask=self.mask)
@@ -155,18 +167,23 @@ class TrainConfig:
             or self.mask_cover_b
             or self.grey_cycle_b
             or self.content_adv_b
+            or self.d_background
             or self.d_background_b
         ):
-            raise UsageError("mask_tv, d_on_mask(_b), d_background_b, mask_cycle_grad, mask_grad_floor(_b), "
+            raise UsageError("mask_tv, d_on_mask(_b), d_background(_b), mask_cycle_grad, mask_grad_floor(_b), "
                              "mask_follow_b, mask_cover_b, grey_cycle_b, content_adv_b are masked generators' "
                              "settings: set mask = true")  # fmt: skip
         if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_cover_b,
                self.content_adv_b) < 0:  # fmt: skip
             raise UsageError("the mask priors' and content_adv_b's weights cannot be negative")
-        if not 0 <= self.d_background_b <= 1:
-            raise UsageError(f"d_background_b is a share of the background, in [0, 1] (got {self.d_background_b:g})")
-        if self.d_background_b and not (self.d_on_mask if self.d_on_mask_b is None else self.d_on_mask_b):
+        for name, share in (("d_background", self.d_background), ("d_background_b", self.d_background_b or 0)):
+            if not 0 <= share <= 1:
+                raise UsageError(f"{name} is a share of the background, in [0, 1] (got {share:g})")
+        d_b_on_mask = self.judge_view("D_B")[0]
+        if self.d_background_b and not d_b_on_mask:
             raise UsageError("d_background_b fades what D_B sees beyond the masks: set d_on_mask_b")
+        if self.d_background and not (self.d_on_mask or (d_b_on_mask and self.d_background_b is None)):
+            raise UsageError("d_background fades what the discriminators see beyond the masks: set d_on_mask")
         if min(self.lambda_cycle, self.lambda_cycle_b or 0, self.identity) < 0:
             raise UsageError("lambda_cycle(_b) and identity are loss weights: they cannot be negative")
         if min(self.mask_grad_floor, self.mask_grad_floor_b or 0) < 0:

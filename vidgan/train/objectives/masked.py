@@ -62,7 +62,8 @@ background that differs between the domains (pasture, savanna) cannot be what a 
 `d_on_mask_b` sets it for D_B (G_B's horses) alone: zebra2horse is the direction whose masks recolour the
 whole scene.
 
-With `d_background_b` (a share k in [0, 1]), D_B sees beyond the masks too, faded: x * (k + (1 - k) * m), on
+With `d_background_b` (a share k in [0, 1]; `d_background` sets it for D_A, and for D_B where d_background_b
+is unset), D_B sees beyond the masks too, faded: x * (k + (1 - k) * m), on
 its real and fake sides alike. On the masks alone (k = 0) a shut mask shows D_B a blank, and blanks fill
 two fifths of its real side's patches (the background horse2zebra's masks leave out of real horses), so it
 scores a blank nearly as real as a horse and zebra2horse's masks stay shut over zebras (pipelines/
@@ -83,6 +84,8 @@ from vidgan.train.losses import gan_loss
 from vidgan.train.objectives import Seen
 from vidgan.train.objectives.cyclegan import CycleGAN
 
+JUDGE_OF = {"G_A": "D_A", "G_B": "D_B"}  # the discriminator of each generator's translations
+
 
 def total_variation(m: torch.Tensor) -> torch.Tensor:
     """Mean absolute difference of vertically and of horizontally neighbouring values, summed; (N, 1, H, W)."""
@@ -91,7 +94,7 @@ def total_variation(m: torch.Tensor) -> torch.Tensor:
 
 def selected(x: torch.Tensor, mask: torch.Tensor, background: float = 0.0) -> torch.Tensor:
     """What a discriminator set to the masks sees of x (N, 3, H, W) under mask (N, 1, H, W): x inside the mask,
-    and beyond it that share of x, faded towards mid-grey (d_background_b; 0: the masks alone)."""
+    and beyond it that share of x, faded towards mid-grey (d_background(_b); 0: the masks alone)."""
     return x * (background + (1 - background) * mask)
 
 
@@ -153,11 +156,10 @@ class MaskedCycleGAN(CycleGAN):
 
     def _on_mask(self, name: str) -> bool:
         """Whether the discriminator of `name`'s translations (D_A for G_A, D_B for G_B) sees masks alone."""
-        c = self.config
-        return c.d_on_mask if name == "G_A" or c.d_on_mask_b is None else c.d_on_mask_b
+        return self.config.judge_view(JUDGE_OF[name])[0]
 
     def _selected(self, x: torch.Tensor, mask: torch.Tensor, name: str) -> torch.Tensor:
-        return selected(x, mask, self.config.d_background_b if name == "G_B" else 0.0)
+        return selected(x, mask, self.config.judge_view(JUDGE_OF[name])[1])
 
     def judged(self, fake: torch.Tensor, name: str) -> torch.Tensor:
         mask, live, _ = self._own(name, len(fake))  # (`fake` itself may hold its mask fixed: mask_cycle_grad)

@@ -147,6 +147,8 @@ class TrainConfig:
             raise UsageError("feature losses compare the teacher's activations on each crop: use online targets")
         if self.gan_mode not in ("lsgan", "vanilla"):
             raise UsageError(f"unknown GAN loss {self.gan_mode!r}: lsgan or vanilla")
+        if min(self.lambda_cycle, self.lambda_cycle_b or 0, self.identity) < 0:
+            raise UsageError("lambda_cycle(_b) and identity are loss weights: they cannot be negative")
         if not (self.epochs or self.iterations or self.images or self.time_budget):
             raise UsageError("give the schedule: epochs, iterations, images or a time budget")
         if not 0 <= self.ema < 1:
@@ -156,6 +158,12 @@ class TrainConfig:
         policy = {p for p in self.diffaugment.split(",") if p}
         if policy - {"color", "translation", "cutout"}:
             raise UsageError(f"unknown DiffAugment policy {self.diffaugment!r}: a list of color, translation, cutout")
+        if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):
+            raise UsageError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
+        self._validate_masked()
+
+    def _validate_masked(self) -> None:
+        """The masked objective's settings: only with masked generators, and within their ranges."""
         if not self.mask and (
             self.mask_tv
             or self.d_on_mask
@@ -184,16 +192,12 @@ class TrainConfig:
             raise UsageError("d_background_b fades what D_B sees beyond the masks: set d_on_mask_b")
         if self.d_background and not (self.d_on_mask or (d_b_on_mask and self.d_background_b is None)):
             raise UsageError("d_background fades what the discriminators see beyond the masks: set d_on_mask")
-        if min(self.lambda_cycle, self.lambda_cycle_b or 0, self.identity) < 0:
-            raise UsageError("lambda_cycle(_b) and identity are loss weights: they cannot be negative")
         if min(self.mask_grad_floor, self.mask_grad_floor_b or 0) < 0:
             raise UsageError("mask_grad_floor(_b) cannot be negative")
         if not 0 < self.mask_cover_b_share <= 1:
             raise UsageError(f"mask_cover_b_share is a share of the image, in (0, 1] (got {self.mask_cover_b_share:g})")
         if self.mask and self.teacher:
             raise UsageError("a distillation trains unmasked students: leave mask out of it")
-        if self.compile_mode not in ("default", "reduce-overhead", "max-autotune"):
-            raise UsageError(f"unknown compile mode {self.compile_mode!r}: default, reduce-overhead or max-autotune")
 
 
 # `vidgan distill`'s recipe where the command line is silent (the rest: TrainConfig's). Chosen by measurement on

@@ -63,9 +63,9 @@ background that differs between the domains (pasture, savanna) cannot be what a 
 whole scene.
 
 With `d_background_b` (a share k in [0, 1]; `d_background` sets it for D_A, and for D_B where d_background_b
-is unset), D_B sees beyond the masks too, faded: x * (k + (1 - k) * m), on
-its real and fake sides alike. On the masks alone (k = 0) a shut mask shows D_B a blank, and blanks fill
-two fifths of its real side's patches (the background horse2zebra's masks leave out of real horses), so it
+is unset), D_B sees beyond the masks too, faded: x * (k + (1 - k) * m), on its real and fake sides alike.
+On the masks alone (k = 0) a shut mask shows D_B a blank, and blanks fill two fifths of its real side's
+patches (the background horse2zebra's masks leave out of real horses), so it
 scores a blank nearly as real as a horse and zebra2horse's masks stay shut over zebras (pipelines/
 judge_probe.py; docs/quality.md, "D_B's background, faded"). Faded, a zebra left alone is a faint zebra
 to D_B, and a horse is asked for where it stands; the background's colour, which whole composites let

@@ -1,5 +1,7 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
+The colour-blind scores and background shifts carry their standard errors (±): a difference within about
+two of them is the test set's luck, not the variant's.
 
     python pipelines/bakeoff_table.py WORK VARIANT ...     (WORK: the round's folder, .bakeoff/ROUND)
 """
@@ -15,15 +17,21 @@ HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind*
           "z2h **background shift** | z2h stripes (real horses) | z2h changed share |")  # fmt: skip
 
 
+def _pm(figures: dict, key: str, form: str) -> str:
+    """A figure with its standard error where the eval measured one (`vidgan eval` since 2026-12-05)."""
+    se = figures.get(f"{key}_se")
+    return f"{figures[key]:{form}}" + (f" ±{se:{form}}" if se is not None else "")
+
+
 def row(work: Path, variant: str) -> str:
     progress = json.loads((work / variant / "compact" / "progress.json").read_text())
     a, b = (json.loads((work / variant / f"eval-{d}" / "eval.json").read_text()) for d in "ab")
     cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
-             f"{a['judge_score']:.3f}", f"{a['blind_judge']['score']:.3f}", f"{a['background_shift']:.2f}",
+             f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"), _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", f"{a['texture']['grid_ratio']:.2f}",
              f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
-             f"{a['stripes']['changed_share']:.2f}", f"{b['blind_judge']['score']:.3f}",
-             f"{b['background_shift']:.2f}", f"{b['stripes']['translated']:.2f} ({b['stripes']['target_real']:.2f})",
+             f"{a['stripes']['changed_share']:.2f}", _pm(b["blind_judge"], "score", ".3f"),
+             _pm(b, "background_shift", ".2f"), f"{b['stripes']['translated']:.2f} ({b['stripes']['target_real']:.2f})",
              f"{b['stripes']['changed_share']:.2f}"]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
 

@@ -1,7 +1,9 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
-The colour-blind scores and background shifts carry their standard errors (±): a difference within about
-two of them is the test set's luck, not the variant's.
+The colour-blind scores and background shifts carry their standard errors (±); below the table, each
+variant against the first (the control) on the same images, paired: its difference and that difference's
+bootstrap standard error, far smaller than the two errors above together, since both models meet the same
+easy and hard images. A difference within about two of its errors is the test set's luck, not the variant's.
 
     python pipelines/bakeoff_table.py WORK VARIANT ...     (WORK: the round's folder, .bakeoff/ROUND)
 """
@@ -11,6 +13,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
+
+from vidgan.eval.quality import bootstrap_se
 
 HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z **background shift** | "
           "target kept | grid | h2z stripes (real zebras) | h2z changed share | z2h colour-blind | "
@@ -25,7 +31,7 @@ def _pm(figures: dict, key: str, form: str) -> str:
 
 def row(work: Path, variant: str) -> str:
     progress = json.loads((work / variant / "compact" / "progress.json").read_text())
-    a, b = (json.loads((work / variant / f"eval-{d}" / "eval.json").read_text()) for d in "ab")
+    a, b = _evals(work, variant)
     cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
              f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"), _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", f"{a['texture']['grid_ratio']:.2f}",
@@ -36,11 +42,34 @@ def row(work: Path, variant: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _evals(work: Path, variant: str) -> tuple[dict, dict]:
+    return tuple(json.loads((work / variant / f"eval-{d}" / "eval.json").read_text()) for d in "ab")
+
+
+def _paired(new: dict, old: dict, name: str) -> str:
+    """`name`'s colour-blind score and background shift against the control's, image by image."""
+    hits, shifts = (new["blind_judge"]["hits"], old["blind_judge"]["hits"]), (new["image_shifts"], old["image_shifts"])
+    score = bootstrap_se(lambda x, y: x.mean() - y.mean(), *hits)
+    shift = bootstrap_se(lambda x, y: np.median(x) - np.median(y), *shifts)
+    return (f"{name} colour-blind {np.mean(hits[0]) - np.mean(hits[1]):+.3f} ±{score:.3f}, background shift "
+            f"{np.median(shifts[0]) - np.median(shifts[1]):+.2f} ±{shift:.2f}")  # fmt: skip
+
+
+def comparison(work: Path, variant: str, control: str) -> str:
+    """One line: the variant's paired differences from the control in both directions."""
+    (a, b), (ca, cb) = _evals(work, variant), _evals(work, control)
+    return f"- {variant} against {control}: " + "; ".join((_paired(a, ca, "h2z"), _paired(b, cb, "z2h")))
+
+
 def main(work: Path, variants: list[str]) -> None:
     print(HEADER)
     print("|" + "---|" * HEADER.count(" | ") + "---|")
     for v in variants:
         print(row(work, v))
+    if all("hits" in _evals(work, v)[0]["blind_judge"] for v in variants):  # evals since 2026-12-05
+        print()
+        for v in variants[1:]:
+            print(comparison(work, v, variants[0]))
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ def test_judge_training_and_eval_command(tmp_path):
     assert 0 <= report["judge_score"] <= 1 and "cycle" in report
     p = report["judge_score"]
     assert report["judge_score_se"] == pytest.approx((p * (1 - p) / 8) ** 0.5) and report["background_shift_se"] >= 0
+    assert len(report["judge_hits"]) == len(report["image_shifts"]) == 8 and np.mean(report["judge_hits"]) == p
     assert report["judge_fid"]["ceiling_real_a_vs_real_b"] > report["judge_fid"]["floor_real_b_halves"]
     assert (tmp_path / "eval" / "contact_sheet.png").is_file() and "judge-FID" in result.output
 
@@ -129,16 +130,19 @@ def test_eval_of_an_empty_folder_leaves_no_folder(tmp_path):
 
 
 def test_standard_errors_of_the_scores():
-    """A share's binomial error; the median's bootstrap error grows with the spread and does not move between
-    calls (a fixed seed)."""
-    from vidgan.eval.quality import median_se, share_se
+    """A share's binomial error; the bootstrap error of a median grows with the spread, does not move between
+    calls (a fixed seed), and for two models on the same images is far smaller paired than apart."""
+    from vidgan.eval.quality import bootstrap_se, share_se
 
     assert share_se(0.7, 120) == pytest.approx(0.0418, abs=1e-4) and share_se(1.0, 120) == 0
     rng = np.random.default_rng(1)
-    narrow, wide = list(rng.normal(2, 0.5, 120)), list(rng.normal(2, 2.0, 120))
-    assert median_se([3.0] * 50) == 0
-    assert 0 < median_se(narrow) < median_se(wide) and median_se(wide) == median_se(wide)
-    assert median_se(wide) == pytest.approx(2.0 * 1.2533 / 120**0.5, rel=0.3)  # the normal's sqrt(pi/2) sigma/sqrt(n)
+    narrow, wide = rng.normal(2, 0.5, 120), rng.normal(2, 2.0, 120)
+    assert bootstrap_se(np.median, [3.0] * 50) == 0
+    assert 0 < bootstrap_se(np.median, narrow) < bootstrap_se(np.median, wide) == bootstrap_se(np.median, wide)
+    assert bootstrap_se(np.median, wide) == pytest.approx(2.0 * 1.2533 / 120**0.5, rel=0.3)  # sqrt(pi/2) sigma/sqrt(n)
+    other = wide + 0.3 + rng.normal(0, 0.1, 120)  # a second model: the same images' figures, moved a little
+    paired = bootstrap_se(lambda x, y: np.median(x) - np.median(y), other, wide)
+    assert paired < bootstrap_se(np.median, wide) / 3
 
 
 def test_grid_ratio_sees_a_checkerboard_over_flat_regions():

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -152,12 +153,14 @@ def share_se(share: float, n: int) -> float:
     return float(np.sqrt(share * (1 - share) / n))
 
 
-def median_se(values: list[float], resamples: int = 2000, seed: int = 0) -> float:
-    """The bootstrap standard error of the median of `values` (resampled with replacement, a fixed seed so
-    the figure is reproducible)."""
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(values), size=(resamples, len(values)))
-    return float(np.median(np.asarray(values)[picks], axis=1).std())
+def bootstrap_se(statistic: Callable[..., float], *columns: Sequence[float], resamples: int = 2000,
+                 seed: int = 0) -> float:  # fmt: skip
+    """The bootstrap standard error of statistic(*columns), the columns resampled together (one image's figures
+    stay together, so the difference of two models on the same images is judged paired); a fixed seed, so the
+    figure is reproducible."""
+    arrays = [np.asarray(c, dtype=float) for c in columns]
+    picks = np.random.default_rng(seed).integers(0, len(arrays[0]), size=(resamples, len(arrays[0])))
+    return float(np.std([statistic(*(a[p] for a in arrays)) for p in picks]))
 
 
 def changed_regions(translator: FrameTranslator, images: torch.Tensor, translated: torch.Tensor) -> list[np.ndarray]:
@@ -223,13 +226,13 @@ def judge_figures(judge: Judge, name: str, fake_b: torch.Tensor, real_a: torch.T
                   towards_b: bool) -> dict:  # fmt: skip
     """The judge's score of the translations, and its feature distances (translated vs real target, beside
     the ceiling real source vs target and the floor of two halves of the target)."""
-    share_b = judge.share_b(fake_b)
+    hits = ((judge.logits(fake_b) > 0) == towards_b).int().tolist()  # per image: called the target domain
     feats = {key: judge.features(images) for key, images in (("fake", fake_b), ("a", real_a), ("b", real_b))}
     half = len(feats["b"]) // 2
     pairs = {"translated_vs_real": (feats["fake"], feats["b"]), "ceiling_real_a_vs_real_b": (feats["a"], feats["b"]),
              "floor_real_b_halves": (feats["b"][:half], feats["b"][half:])}  # fmt: skip
     return {"judge": name, "judge_accuracy": judge.card.get("held_out", {}).get("accuracy"),
-            "judge_score": share_b if towards_b else 1 - share_b,
+            "judge_score": float(np.mean(hits)), "judge_hits": hits,
             "judge_fid": {k: frechet_distance(*v) for k, v in pairs.items()},
             "judge_kid": {k: kernel_inception_distance(*v)[0] for k, v in pairs.items()}}  # fmt: skip
 
@@ -269,12 +272,17 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
             "accuracy": blind["judge_accuracy"],
             "score": blind["judge_score"],
             "score_se": share_se(blind["judge_score"], len(real_a)),
+            "hits": blind["judge_hits"],
         }
     changed = changed_regions(translator, real_a, fake_b)
     report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
     shifts = image_shifts(real_a, fake_b)
-    report["background_shift"], report["background_shift_se"] = float(np.median(shifts)), median_se(shifts)
+    report["image_shifts"] = shifts  # per image, for paired comparisons of two models (bakeoff_table.py)
+    report["background_shift"], report["background_shift_se"] = (
+        float(np.median(shifts)),
+        bootstrap_se(np.median, shifts),
+    )
     scene = scene_correlation(real_a, fake_b)
     report["texture"] = {"high_pass_ratio": high_pass_ratio(real_a, fake_b),
                          "grid_ratio": grid_ratio(real_a, fake_b), "scene_correlation_mean": float(np.mean(scene)),

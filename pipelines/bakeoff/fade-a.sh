@@ -1,5 +1,5 @@
-# D_A's background, faded (queued 2026-12-05 for the next session; docs/quality.md, "What the judge's misses
-# are"): 8 of horse2zebra's 37 misses on testA are zebras whose stripes spill over mountains, snow and sky,
+# D_A's background, faded (run 2026-12-05; docs/quality.md, "The fade-a round": the spill went and the stripes
+# with it, not adopted). From "What the judge's misses are": 8 of horse2zebra's 37 misses on testA are zebras whose stripes spill over mountains, snow and sky,
 # and the spill is what raises its background shift. D_A sees whole composites, and a photo of zebras is
 # stripes across the frame, so striped scenery passes it. On the masks with the background faded (as D_B
 # sees since the fade-b round), the unfaded part of its real side is a zebra where zebra2horse's masks

@@ -90,6 +90,8 @@ def test_the_trainer_sets_each_mask_heads_floor(floor, floor_b, expected):
                          ({"mask_grad_floor_b": 0.0}, "set mask = true"),
                          ({"mask": True, "mask_follow_b": -1.0}, "cannot be negative"),
                          ({"mask_follow_b": 1.0}, "set mask = true"),
+                         ({"mask": True, "mask_follow_a": -1.0}, "cannot be negative"),
+                         ({"mask_follow_a": 1.0}, "set mask = true"),
                          ({"mask": True, "mask_cover_b": -1.0}, "cannot be negative"),
                          ({"mask": True, "mask_cover_b": 1.0, "mask_cover_b_share": 0.0}, "in \\(0, 1\\]"),
                          ({"mask_cover_b": 1.0}, "set mask = true"),
@@ -215,10 +217,12 @@ def test_each_direction_pays_its_own_area_weight(tmp_path):
 
 
 @pytest.mark.parametrize("identity", [0.5, 0.0])
-def test_zebra2horses_mask_follows_horse2zebras_on_the_way_back(tmp_path, identity):
+@pytest.mark.parametrize("term", ["mask_follow_b", "mask_follow_a"])
+def test_one_directions_mask_follows_the_others_on_the_way_back(tmp_path, identity, term):
     """mask_follow_b adds its weight times mean |m_F(G(a)) - m_G(a)| and moves F's mask alone: G's mask is
-    the target, held fixed. The mask heads' biases pin G's mask at 0.75 and F's at 0.5 (clamp(1.1 sigmoid(z)
-    - 0.05), off the clamp either way, so both would pass a gradient)."""
+    the target, held fixed; mask_follow_a, the other way round, |m_G(F(b)) - m_F(b)|, moves G's alone. The mask
+    heads' biases pin G's mask at 0.75 and F's at 0.5 (clamp(1.1 sigmoid(z) - 0.05), off the clamp either way,
+    so both would pass a gradient)."""
     from vidgan.train.objectives import Augment
     from vidgan.train.objectives.masked import MaskedCycleGAN
 
@@ -229,7 +233,7 @@ def test_zebra2horses_mask_follows_horse2zebras_on_the_way_back(tmp_path, identi
     for follow in (0.0, 2.0):
         g, f = masked_model(tmp_path / "g.safetensors", 1.0), masked_model(tmp_path / "f.safetensors", 0.0)
         config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True, mask_area=0.0,
-                                 mask_follow_b=follow, identity=identity)  # fmt: skip
+                                 identity=identity, **{term: follow})  # fmt: skip
         objective = MaskedCycleGAN(config, {"G_A": g, "G_B": f}, {"D_A": judge, "D_B": judge},
                                    Augment("", 0, torch.device("cpu")))  # fmt: skip
         losses, _ = objective.generator_losses(x, x)
@@ -238,8 +242,36 @@ def test_zebra2horses_mask_follows_horse2zebras_on_the_way_back(tmp_path, identi
         grads[follow] = [net.mask_head.conv[1].bias.grad.item() for net in (g, f)]
     assert grads[0.0] == [0.0, 0.0]  # no term, no gradient
     g_grad, f_grad = grads[2.0]
-    assert g_grad == 0.0  # G's mask is the target
-    assert f_grad < 0  # F's opens towards it
+    if term == "mask_follow_b":
+        assert g_grad == 0.0 and f_grad < 0  # G's mask is the target; F's opens towards it
+    else:
+        assert f_grad == 0.0 and g_grad > 0  # F's mask on b is the target; G's on F(b) closes towards it
+
+
+@pytest.mark.parametrize("identity", [0.5, 0.0])
+def test_horse2zebras_mask_follows_on_what_zebra2horse_made_of_the_zebras(tmp_path, identity):
+    """mask_follow_a's term is G's mask on F(b) (its cycle pass), not on a or b: with masks that vary with the
+    image, the term equals follow x mean |m_G(F(b)) - m_F(b)| computed by hand."""
+    from vidgan.train.objectives import Augment
+    from vidgan.train.objectives.masked import MaskedCycleGAN
+
+    g, f = masked_model(tmp_path / "g.safetensors", 0.5), masked_model(tmp_path / "f.safetensors", -0.5)
+    with torch.no_grad():
+        for net in (g, f):
+            net.mask_head.conv[1].weight.normal_(0, 0.5)  # masks that depend on the image
+    a, b = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
+    config = inverter_config(tmp_path, tmp_path, tmp_path / "runs", generator="mobile", mask=True, mask_area=0.0,
+                             identity=identity, mask_follow_a=3.0)  # fmt: skip
+    judge = torch.nn.Conv2d(3, 1, 4, stride=2)
+    objective = MaskedCycleGAN(config, {"G_A": g, "G_B": f}, {"D_A": judge, "D_B": judge},
+                               Augment("", 0, torch.device("cpu")))  # fmt: skip
+    losses, _ = objective.generator_losses(a, b)
+    with torch.no_grad():
+        fake_a, m_f = composite(b, f(b))
+        m_g = composite(fake_a, g(fake_a))[1]
+        wrong = composite(a, g(a))[1]  # G's mask on the horses
+    assert losses["mask"].item() == pytest.approx(3.0 * (m_g - m_f).abs().mean().item(), rel=1e-4)
+    assert abs(3.0 * (wrong - m_f).abs().mean().item() - losses["mask"].item()) > 1e-3
 
 
 def test_zebra2horses_mask_must_cover_a_share_of_each_real_zebra(tmp_path):

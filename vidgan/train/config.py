@@ -56,6 +56,7 @@ class TrainConfig:
     mask_cycle_grad: bool = True  # the cycle and identity terms move the masks too (they pull them shut)
     mask_grad_floor: float = 0.0  # added to the mask's dm/dz in training: a saturated mask still moves (nets.MaskHead)
     mask_follow_b: float = 0.0  # weight of |G_B's mask on G(a) - G_A's mask on a|: F unstripes where G striped
+    mask_follow_a: float = 0.0  # weight of |G_A's mask on F(b) - G_B's mask on b|: G stripes the animal, not its scene
     mask_grad_floor_b: float | None = None  # G_B's own floor: its masks shut on real zebras; G_A's spoil with one
     mask_cover_b: float = 0.0  # weight of max(0, mask_cover_b_share - mean of G_B's mask) on each real zebra image
     mask_cover_b_share: float = 0.2  # the least share of each zebra photo G_B's mask must cover (mask_cover_b)
@@ -171,6 +172,7 @@ class TrainConfig:
             or self.mask_grad_floor
             or self.d_on_mask_b
             or self.mask_follow_b
+            or self.mask_follow_a
             or self.mask_grad_floor_b is not None
             or self.mask_cover_b
             or self.grey_cycle_b
@@ -179,10 +181,10 @@ class TrainConfig:
             or self.d_background_b
         ):
             raise UsageError("mask_tv, d_on_mask(_b), d_background(_b), mask_cycle_grad, mask_grad_floor(_b), "
-                             "mask_follow_b, mask_cover_b, grey_cycle_b, content_adv_b are masked generators' "
+                             "mask_follow_(a|b), mask_cover_b, grey_cycle_b, content_adv_b are masked generators' "
                              "settings: set mask = true")  # fmt: skip
-        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_cover_b,
-               self.content_adv_b) < 0:  # fmt: skip
+        if min(self.mask_area, self.mask_tv, self.mask_area_b or 0, self.mask_follow_b, self.mask_follow_a,
+               self.mask_cover_b, self.content_adv_b) < 0:  # fmt: skip
             raise UsageError("the mask priors' and content_adv_b's weights cannot be negative")
         for name, share in (("d_background", self.d_background), ("d_background_b", self.d_background_b or 0)):
             if not 0 <= share <= 1:

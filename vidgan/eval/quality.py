@@ -163,6 +163,14 @@ def bootstrap_se(statistic: Callable[..., float], *columns: Sequence[float], res
     return float(np.std([statistic(*(a[p] for a in arrays)) for p in picks]))
 
 
+def shift_figures(source: torch.Tensor, translated: torch.Tensor) -> dict:
+    """The background shift, its standard error, and each image's shift (for comparing two models on the same
+    images: pipelines/bakeoff_table.py)."""
+    shifts = image_shifts(source, translated)
+    return {"background_shift": float(np.median(shifts)), "background_shift_se": bootstrap_se(np.median, shifts),
+            "image_shifts": shifts}  # fmt: skip
+
+
 def changed_regions(translator: FrameTranslator, images: torch.Tensor, translated: torch.Tensor) -> list[np.ndarray]:
     """Per image, (H, W) bool: where the model changed it. A masked model says so itself (its mask above
     0.5); for an unmasked one, where the blurred Lab distance of output to input exceeds CHANGED_LAB."""
@@ -277,12 +285,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     changed = changed_regions(translator, real_a, fake_b)
     report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
-    shifts = image_shifts(real_a, fake_b)
-    report["image_shifts"] = shifts  # per image, for paired comparisons of two models (bakeoff_table.py)
-    report["background_shift"], report["background_shift_se"] = (
-        float(np.median(shifts)),
-        bootstrap_se(np.median, shifts),
-    )
+    report |= shift_figures(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
     report["texture"] = {"high_pass_ratio": high_pass_ratio(real_a, fake_b),
                          "grid_ratio": grid_ratio(real_a, fake_b), "scene_correlation_mean": float(np.mean(scene)),

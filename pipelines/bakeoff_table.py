@@ -29,9 +29,9 @@ def _pm(figures: dict, key: str, form: str) -> str:
     return f"{figures[key]:{form}}" + (f" ±{se:{form}}" if se is not None else "")
 
 
-def row(work: Path, variant: str) -> str:
+def row(work: Path, variant: str, a: dict, b: dict) -> str:
+    """The variant's row, from its progress and its two evals (`a`, `b`)."""
     progress = json.loads((work / variant / "compact" / "progress.json").read_text())
-    a, b = _evals(work, variant)
     cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
              f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"), _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", f"{a['texture']['grid_ratio']:.2f}",
@@ -55,21 +55,22 @@ def _paired(new: dict, old: dict, name: str) -> str:
             f"{np.median(shifts[0]) - np.median(shifts[1]):+.2f} ±{shift:.2f}")  # fmt: skip
 
 
-def comparison(work: Path, variant: str, control: str) -> str:
+def comparison(variant: str, evals: tuple[dict, dict], control: str, control_evals: tuple[dict, dict]) -> str:
     """One line: the variant's paired differences from the control in both directions."""
-    (a, b), (ca, cb) = _evals(work, variant), _evals(work, control)
+    (a, b), (ca, cb) = evals, control_evals
     return f"- {variant} against {control}: " + "; ".join((_paired(a, ca, "h2z"), _paired(b, cb, "z2h")))
 
 
 def main(work: Path, variants: list[str]) -> None:
+    evals = {v: _evals(work, v) for v in variants}  # each eval.json read once
     print(HEADER)
     print("|" + "---|" * HEADER.count(" | ") + "---|")
     for v in variants:
-        print(row(work, v))
-    if all("hits" in _evals(work, v)[0]["blind_judge"] for v in variants):  # evals since 2026-12-05
+        print(row(work, v, *evals[v]))
+    if all("hits" in evals[v][0]["blind_judge"] for v in variants):  # evals since 2026-12-05
         print()
         for v in variants[1:]:
-            print(comparison(work, v, variants[0]))
+            print(comparison(v, evals[v], variants[0], evals[variants[0]]))
 
 
 if __name__ == "__main__":

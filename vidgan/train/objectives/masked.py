@@ -136,7 +136,7 @@ class MaskedCycleGAN(CycleGAN):
             m_f = next(m for name, m in masks if name == "G_B")[-n:]  # F's first pass: F(G(a)) last
             losses["mask"] = losses["mask"] + ramp * c.mask_follow_b * (m_f - m_g.detach()).abs().mean()
         if c.mask_follow_a:
-            m_f = next(m for name, m in masks if name == "G_B")[: len(real_b)]  # F's first pass: b first
+            m_f = self._own_mask("G_B", len(real_b)).float()  # (N, 1, H, W): F's masks on the real zebras
             m_g = next(m for name, m in reversed(masks) if name == "G_A")  # G's last pass: G(F(b))
             losses["mask"] = losses["mask"] + ramp * c.mask_follow_a * (m_g - m_f.detach()).abs().mean()
         if c.mask_cover_b:

@@ -1,7 +1,7 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
-The colour-blind scores and background shifts carry their standard errors (±); below the table, each
-variant against the first (the control) on the same images, paired: its difference and that difference's
+The colour-blind scores, background shifts and grid ratios carry their standard errors (±); below the table,
+each variant against the first (the control) on the same images, paired: its difference and that difference's
 bootstrap standard error, far smaller than the two errors above together, since both models meet the same
 easy and hard images. A difference within about two of its errors is the test set's luck, not the variant's.
 
@@ -34,7 +34,7 @@ def row(work: Path, variant: str, a: dict, b: dict) -> str:
     progress = json.loads((work / variant / "compact" / "progress.json").read_text())
     cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
              f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"), _pm(a, "background_shift", ".2f"),
-             f"{a['target_kept']['lab_distance']:.2f}", f"{a['texture']['grid_ratio']:.2f}",
+             f"{a['target_kept']['lab_distance']:.2f}", _pm(a["texture"], "grid_ratio", ".2f"),
              f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
              f"{a['stripes']['changed_share']:.2f}", _pm(b["blind_judge"], "score", ".3f"),
              _pm(b, "background_shift", ".2f"), f"{b['stripes']['translated']:.2f} ({b['stripes']['target_real']:.2f})",
@@ -47,12 +47,24 @@ def _evals(work: Path, variant: str) -> tuple[dict, dict]:
 
 
 def _paired(new: dict, old: dict, name: str) -> str:
-    """`name`'s colour-blind score and background shift against the control's, image by image."""
+    """`name`'s colour-blind score and background shift (and grid ratio, where both evals kept each image's
+    shares: since 2026-12-05) against the control's, image by image."""
     hits, shifts = (new["blind_judge"]["hits"], old["blind_judge"]["hits"]), (new["image_shifts"], old["image_shifts"])
     score = bootstrap_se(lambda x, y: x.mean() - y.mean(), *hits)
     shift = bootstrap_se(lambda x, y: np.median(x) - np.median(y), *shifts)
-    return (f"{name} colour-blind {np.mean(hits[0]) - np.mean(hits[1]):+.3f} ±{score:.3f}, background shift "
+    line = (f"{name} colour-blind {np.mean(hits[0]) - np.mean(hits[1]):+.3f} ±{score:.3f}, background shift "
             f"{np.median(shifts[0]) - np.median(shifts[1]):+.2f} ±{shift:.2f}")  # fmt: skip
+    grids = new["texture"].get("image_grid_shares"), old["texture"].get("image_grid_shares")
+    if all(grids):  # each is [[translated share, source share], ...] over the same images, the same sources
+        (out, ref), (old_out, _) = (np.asarray(g, dtype=float).T for g in grids)
+        error = bootstrap_se(_grid_difference, out, old_out, ref)
+        line += f", grid {_grid_difference(out, old_out, ref):+.2f} ±{error:.2f}"
+    return line
+
+
+def _grid_difference(out: np.ndarray, old_out: np.ndarray, ref: np.ndarray) -> float:
+    """One grid ratio minus another, over the same sources' shares."""
+    return float((out.mean() - old_out.mean()) / ref.mean())
 
 
 def comparison(variant: str, evals: tuple[dict, dict], control: str, control_evals: tuple[dict, dict]) -> str:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from clips import tiny_recipe
@@ -191,3 +192,43 @@ def test_a_complete_schedule_is_not_started_again_and_says_how_to_begin_the_next
     assert json.loads((tmp_path / "state" / "progress.json").read_text())["images_seen"] == 4
     again = cpu_run(tmp_path, "start", rc=1)
     assert "is complete (4 of 4 images)" in again and "INIT=" in again
+
+
+def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
+    """pipelines/bakeoff_table.py: a row per variant with the errors its evals carry, and below, each variant's
+    differences from the control on the same images (score, shift, grid ratio) computed from the per-image
+    figures, with their paired errors; evals from before the per-image grid shares leave the grid out."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bakeoff_table", ROOT / "pipelines" / "bakeoff_table.py")
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+
+    def variant(name: str, hits: list[int], shifts: list[float], grid_out: list[float] | None) -> None:
+        (tmp_path / name / "compact").mkdir(parents=True)
+        (tmp_path / name / "compact" / "progress.json").write_text(
+            json.dumps({"train_seconds": 1800, "images_seen": 3000})
+        )
+        texture = {"grid_ratio": 2.0, "grid_ratio_se": 0.5}
+        if grid_out is not None:
+            texture["image_grid_shares"] = [[out, 0.01] for out in grid_out]
+        for d in "ab":
+            (tmp_path / name / f"eval-{d}").mkdir()
+            report = {"judge_score": 0.9, "background_shift": float(np.median(shifts)), "background_shift_se": 0.1,
+                      "blind_judge": {"score": float(np.mean(hits)), "score_se": 0.04, "hits": hits},
+                      "image_shifts": shifts, "target_kept": {"lab_distance": 1.0}, "texture": texture,
+                      "stripes": {"translated": 9.0, "target_real": 8.0, "changed_share": 0.2}}  # fmt: skip
+            (tmp_path / name / f"eval-{d}" / "eval.json").write_text(json.dumps(report))
+
+    variant("control", [1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0], [0.02, 0.03, 0.05, 0.02])
+    variant("better", [1, 1, 1, 0], [0.5, 1.0, 1.5, 2.0], [0.01, 0.02, 0.02, 0.01])
+    variant("older", [1, 1, 1, 1], [0.5, 1.0, 1.5, 2.0], None)
+    table.main(tmp_path, ["control", "better", "older"])
+    out = capsys.readouterr().out
+    assert "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 |" in out
+    # score 0.75 - 0.5; median shift 1.25 - 2.5; grid (0.015 - 0.03) / 0.01 = -1.5
+    better = next(line for line in out.splitlines() if line.startswith("- better against control"))
+    assert "h2z colour-blind +0.250 ±" in better and "background shift -1.25 ±" in better
+    assert "grid -1.50 ±" in better
+    older = next(line for line in out.splitlines() if line.startswith("- older against control"))
+    assert "background shift -1.25 ±" in older and "grid" not in older

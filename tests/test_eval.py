@@ -145,6 +145,23 @@ def test_standard_errors_of_the_scores():
     assert paired < bootstrap_se(np.median, wide) / 3
 
 
+def smooth_scenes(n: int) -> torch.Tensor:
+    """n smooth synthetic scenes, uint8 (n, 3, 128, 128): flat regions everywhere."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    scenes = np.stack([cv2.resize(rng.integers(40, 220, (6, 6, 3), dtype=np.uint8), (128, 128),
+                                  interpolation=cv2.INTER_CUBIC) for _ in range(n)])  # fmt: skip
+    return torch.from_numpy(scenes).permute(0, 3, 1, 2).contiguous()
+
+
+def checkered(scenes: torch.Tensor) -> torch.Tensor:
+    """The scenes with a checkerboard of one grey level over them (the mark of transposed convolutions)."""
+    y, x = np.mgrid[0:128, 0:128]
+    checker = torch.from_numpy(((x + y) % 2 * 2 - 1).astype(np.int16))
+    return (scenes.short() + checker).clamp(0, 255).to(torch.uint8)
+
+
 def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
     """1 for an identity, far above for a checkerboard of one grey level (the mark of transposed
     convolutions early in training), below for a blur, on smooth synthetic scenes."""
@@ -152,17 +169,27 @@ def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
 
     from vidgan.eval.quality import grid_ratio
 
-    rng = np.random.default_rng(0)
-    scenes = torch.from_numpy(np.stack([cv2.resize(rng.integers(40, 220, (6, 6, 3), dtype=np.uint8), (128, 128),
-                                                   interpolation=cv2.INTER_CUBIC) for _ in range(4)]))  # fmt: skip
-    scenes = scenes.permute(0, 3, 1, 2).contiguous()
-    y, x = np.mgrid[0:128, 0:128]
-    checker = torch.from_numpy(((x + y) % 2 * 2 - 1).astype(np.int16))
-    gridded = (scenes.short() + checker).clamp(0, 255).to(torch.uint8)
+    scenes = smooth_scenes(4)
     blurred = torch.from_numpy(np.stack([cv2.GaussianBlur(s.permute(1, 2, 0).numpy(), (5, 5), 1.5) for s in scenes]))
     assert grid_ratio(scenes, scenes) == pytest.approx(1.0)
-    assert grid_ratio(scenes, gridded) > 10
+    assert grid_ratio(scenes, checkered(scenes)) > 10
     assert grid_ratio(scenes, blurred.permute(0, 3, 1, 2)) < 1
+
+
+def test_grid_figures_say_how_sure_the_ratio_is_and_keep_each_image():
+    """The ratio with its bootstrap error: none where every image is alike (an identity), some where half the
+    images carry a checkerboard; each image's shares kept, the sources' the same whatever the model (they pair)."""
+    from vidgan.eval.quality import grid_figures, grid_ratio
+
+    scenes = smooth_scenes(6)
+    half = torch.cat([checkered(scenes[:3]), scenes[3:]])
+    same, mixed = grid_figures(scenes, scenes), grid_figures(scenes, half)
+    assert same["grid_ratio"] == pytest.approx(1.0) and same["grid_ratio_se"] == pytest.approx(0.0, abs=1e-9)
+    assert mixed["grid_ratio"] == pytest.approx(grid_ratio(scenes, half)) and mixed["grid_ratio"] > 5
+    assert mixed["grid_ratio_se"] > 1  # three images in six carry it all: another draw of six moves it far
+    assert len(mixed["image_grid_shares"]) == 6
+    assert [ref for _, ref in mixed["image_grid_shares"]] == [ref for _, ref in same["image_grid_shares"]]
+    assert all(out > 10 * ref for out, ref in mixed["image_grid_shares"][:3])
 
 
 def test_target_kept_is_zero_for_untouched_images_and_grows_with_a_recolouring():

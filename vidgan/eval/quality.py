@@ -10,7 +10,7 @@
 4. texture and layout: the high-pass energy of G(a) over that of a (a zebra model adds stripes, an
    identity-like one stays near 1), the correlation of heavily blurred grey G(a) and a (the scene kept;
    a broken or random model loses it), and the grid ratio (checkerboard artefacts of the transposed
-   convolutions over flat regions: near 1 for none);
+   convolutions over flat regions: near 1 for none; with its standard error, and each image's shares);
    "target kept": images already of the target domain (testB through horse2zebra) should come out as
    they went in; the mean CIE Lab distance (delta E 1976) of the blurred output to the blurred input says
    how far they are recoloured (0: untouched; about 2.3 is the smallest difference people notice);
@@ -94,24 +94,46 @@ def _grid_share(detail: np.ndarray, mask: np.ndarray) -> float:
     return float(power[hits].sum() / max(power.sum(), 1e-12))
 
 
-def grid_ratio(source: torch.Tensor, translated: torch.Tensor) -> float:
-    """Checkerboard artefacts (Odena et al. 2016): in the flat regions of the sources (local detail under
-    GRID_FLAT grey levels), the share of the translation's fine detail at the transposed convolutions' periods
-    (2 and 4 px) over the same share of the source's; uint8 (N, 3, H, W) each. Near 1 where the generator adds
-    no grid, well above it where it lays one over sky, sand or grass."""
+def grid_shares(source: torch.Tensor, translated: torch.Tensor) -> list[tuple[float, float]]:
+    """Per image with a flat region (local detail under GRID_FLAT grey levels in the source, at least 5% of it):
+    (the translation's share of fine detail at the transposed convolutions' periods there, the source's); uint8
+    (N, 3, H, W) each. Which images count depends on the sources alone, so two models' lists pair up."""
 
     def detail(luma: np.ndarray) -> np.ndarray:
         return luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA)
 
-    out, ref = [], []
+    shares = []
     for a, b in zip(_grey(source), _grey(translated), strict=True):
         local = np.sqrt(cv2.GaussianBlur(detail(a) ** 2, (0, 0), 4.0))
         flat = (local < GRID_FLAT / 255).astype(np.float32)
-        if flat.mean() < 0.05:
-            continue  # no flat region to look at
-        out.append(_grid_share(detail(b), flat))
-        ref.append(_grid_share(detail(a), flat))
-    return float(np.mean(out) / max(np.mean(ref), 1e-12)) if out else float("nan")
+        if flat.mean() >= 0.05:  # else no flat region to look at
+            shares.append((_grid_share(detail(b), flat), _grid_share(detail(a), flat)))
+    return shares
+
+
+def _share_ratio(translated: np.ndarray, source: np.ndarray) -> float:
+    return float(np.mean(translated) / max(np.mean(source), 1e-12))
+
+
+def grid_ratio(source: torch.Tensor, translated: torch.Tensor) -> float:
+    """Checkerboard artefacts (Odena et al. 2016): in the flat regions of the sources, the mean share of the
+    translations' fine detail at the transposed convolutions' periods (2 and 4 px) over the sources' mean share;
+    uint8 (N, 3, H, W) each. Near 1 where the generator adds no grid, well above it where it lays one over sky,
+    sand or grass. Any fine texture at those periods counts: streaks drawn over a sky, and stripes drawn as
+    fine as 4 px over a coat that was smooth (docs/quality.md, "What the grid figure sees")."""
+    shares = grid_shares(source, translated)
+    return _share_ratio(*zip(*shares, strict=True)) if shares else float("nan")
+
+
+def grid_figures(source: torch.Tensor, translated: torch.Tensor) -> dict:
+    """The grid ratio, its bootstrap standard error (a few images carry most of it), and each image's two
+    shares (for comparing two models on the same images: pipelines/bakeoff_table.py)."""
+    shares = grid_shares(source, translated)
+    if not shares:
+        return {"grid_ratio": float("nan"), "grid_ratio_se": float("nan"), "image_grid_shares": []}
+    columns = list(zip(*shares, strict=True))
+    return {"grid_ratio": _share_ratio(*columns), "grid_ratio_se": bootstrap_se(_share_ratio, *columns),
+            "image_grid_shares": [list(pair) for pair in shares]}  # fmt: skip
 
 
 def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[float]:
@@ -287,8 +309,8 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
     report |= shift_figures(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
-    report["texture"] = {"high_pass_ratio": high_pass_ratio(real_a, fake_b),
-                         "grid_ratio": grid_ratio(real_a, fake_b), "scene_correlation_mean": float(np.mean(scene)),
+    report["texture"] = {"high_pass_ratio": high_pass_ratio(real_a, fake_b), **grid_figures(real_a, fake_b),
+                         "scene_correlation_mean": float(np.mean(scene)),
                          "scene_correlation_min": min(scene)}  # fmt: skip
     teacher = loaded.card.get("teacher", {})
     if teacher.get("model") and towards_b:  # distilled from it (and perhaps trained on since)
@@ -353,8 +375,8 @@ def markdown(r: dict) -> str:
         f"detail under a {HIGH_PASS_SIGMA:g}-px Gaussian); scene kept: blurred grey correlation "
         f"{t['scene_correlation_mean']:.3f} mean, {t['scene_correlation_min']:.3f} min",
         "",
-        f"- grid (checkerboard) in flat regions: {t['grid_ratio']:.2f} of the sources' energy at the 2 and 4 px "
-        f"periods of the generator's upsampling (near 1: no grid)",
+        f"- grid (checkerboard) in flat regions: {t['grid_ratio']:.2f} (standard error {t['grid_ratio_se']:.2f}) "
+        f"of the sources' energy at the 2 and 4 px periods of the generator's upsampling (near 1: no grid)",
     ]
     if "teacher" in r:
         lines += ["", f"- distilled from {r['teacher']['model']}: PSNR of the translations to the teacher's "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidgan.eval.quality import bootstrap_se
+from vidgan.eval.uncertainty import bootstrap_se
 
 HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z **background shift** | "
           "target kept | grid | h2z stripes (real zebras) | h2z changed share | z2h colour-blind | "

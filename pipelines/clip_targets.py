@@ -32,7 +32,8 @@ from bakeoff_frames import clip_frames, translate
 
 from vidgan.engine.translator import FrameTranslator
 from vidgan.errors import VidganError
-from vidgan.eval.quality import CHANGED_LAB, background_shift, lab_distances, stripe_energy
+from vidgan.eval.quality import CHANGED_LAB, background_shift, lab_distances
+from vidgan.eval.texture import stripe_energy
 from vidgan.models.registry import load_model
 
 LIGHT_GREY = 170  # the "light background": Muybridge's ground and sky, not the horse

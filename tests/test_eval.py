@@ -68,8 +68,9 @@ def test_inception_layout_with_random_weights(tmp_path):
     assert "Mixed_7c.branch3x3dbl_3b.bn.running_var" in keys and "fc.weight" in keys
 
 
-def test_judge_training_and_eval_command(tmp_path):
-    """A judge learns two easy synthetic domains; eval runs end to end with it."""
+def dark_and_bright(tmp_path) -> dict:
+    """Two easy synthetic domains, A dark and B bright: {split: folder} of trainA/trainB (24 images) and
+    testA/testB (8), 64 px."""
     rng = np.random.default_rng(0)
     folders = {}
     for split in ("trainA", "trainB", "testA", "testB"):
@@ -81,20 +82,32 @@ def test_judge_training_and_eval_command(tmp_path):
                 base = base + 120  # B is bright
             Image.fromarray(base).resize((64, 64)).save(folder / f"{i}.png")
         folders[split] = folder
+    return folders
+
+
+def bright_judge(tmp_path, folders: dict, grey: bool = False) -> str:
     path = train_judge(folders["trainA"], folders["trainB"], folders["testA"], folders["testB"], "bright",
-                       tmp_path / "judges", JudgeConfig(epochs=4, batch_size=8))  # fmt: skip
-    judge = load_judge(str(path))
+                       tmp_path / "judges", JudgeConfig(epochs=4, batch_size=8, grey=grey))  # fmt: skip
+    return str(path)
+
+
+def test_judge_training_and_eval_command(tmp_path):
+    """A judge learns two easy synthetic domains; eval runs end to end with it."""
+    folders = dark_and_bright(tmp_path)
+    path = bright_judge(tmp_path, folders)
+    judge = load_judge(path)
     assert judge.card["held_out"]["accuracy"] >= 0.9
     model = save_generator(ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1)), tmp_path / "g.safetensors")
     result = CliRunner().invoke(main, ["eval", "-m", str(model), "--a", str(folders["testA"]), "--b",
-                                       str(folders["testB"]), "--judge", str(path), "--reverse", str(model),
-                                       "-o", str(tmp_path / "eval"), "--device", "cpu"])  # fmt: skip
+                                       str(folders["testB"]), "--judge", path, "--blind-judge", path, "--reverse",
+                                       str(model), "-o", str(tmp_path / "eval"), "--device", "cpu"])  # fmt: skip
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "eval" / "eval.json").read_text())
     assert 0 <= report["judge_score"] <= 1 and "cycle" in report
     p = report["judge_score"]
     assert report["judge_score_se"] == pytest.approx((p * (1 - p) / 8) ** 0.5) and report["background_shift_se"] >= 0
     assert len(report["judge_hits"]) == len(report["image_shifts"]) == 8 and np.mean(report["judge_hits"]) == p
+    assert len(report["blind_judge"]["greyed_hits"]) == 8 and "of the inputs greyed" in result.output
     assert report["judge_fid"]["ceiling_real_a_vs_real_b"] > report["judge_fid"]["floor_real_b_halves"]
     assert (tmp_path / "eval" / "contact_sheet.png").is_file() and "judge-FID" in result.output
 
@@ -102,6 +115,40 @@ def test_judge_training_and_eval_command(tmp_path):
 @pytest.fixture
 def h2z(shared_data):
     return shared_data / "horse2zebra"
+
+
+class Brighten(torch.nn.Module):
+    """Turns pixels nearly white: every pixel, or (keyed) only those redder than they are blue."""
+
+    def __init__(self, keyed: bool) -> None:
+        super().__init__()
+        self.keyed = keyed
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, 3, H, W) in [-1, 1]
+        where = (x[:, :1] - x[:, 2:3] > 0.1).to(x.dtype) if self.keyed else torch.ones_like(x[:, :1])
+        return torch.lerp(x, torch.ones_like(x), 0.9 * where)
+
+
+def test_the_score_of_greyed_inputs_finds_a_model_that_keys_on_colour(tmp_path):
+    """blind_figures: translations of the inputs greyed are judged too. A model that changes only reddish pixels
+    passes on reddish inputs and fails on the same inputs in black and white; one that changes every pixel
+    passes on both."""
+    from vidgan.engine.translator import FrameTranslator
+    from vidgan.eval.quality import blind_figures, translate_images
+    from vidgan.eval.uncertainty import share_se
+
+    folders = dark_and_bright(tmp_path)
+    judge = load_judge(bright_judge(tmp_path, folders, grey=True))
+    reddish = torch.tensor([90, 40, 30], dtype=torch.uint8).view(1, 3, 1, 1).expand(6, 3, 64, 64).contiguous()
+    real_b = load_images(sorted(folders["testB"].iterdir()), 64)
+    scores = {}
+    for keyed in (True, False):
+        translator = FrameTranslator(Brighten(keyed), torch.device("cpu"))
+        fake = translate_images(translator, reddish)
+        scores[keyed] = blind_figures(judge, "bright", translator, fake, reddish, real_b, towards_b=True)
+    assert scores[True]["score"] == scores[False]["score"] == scores[False]["greyed_score"] == 1.0
+    assert scores[True]["greyed_score"] == 0.0 and scores[True]["greyed_hits"] == [0] * 6
+    assert scores[True]["greyed_score_se"] == share_se(0.0, 6) and len(scores[False]["hits"]) == 6
 
 
 def test_shipped_judge_separates_the_real_test_splits(h2z):
@@ -132,7 +179,7 @@ def test_eval_of_an_empty_folder_leaves_no_folder(tmp_path):
 def test_standard_errors_of_the_scores():
     """A share's binomial error; the bootstrap error of a median grows with the spread, does not move between
     calls (a fixed seed), and for two models on the same images is far smaller paired than apart."""
-    from vidgan.eval.quality import bootstrap_se, share_se
+    from vidgan.eval.uncertainty import bootstrap_se, share_se
 
     assert share_se(0.7, 120) == pytest.approx(0.0418, abs=1e-4) and share_se(1.0, 120) == 0
     rng = np.random.default_rng(1)
@@ -167,7 +214,7 @@ def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
     convolutions early in training), below for a blur, on smooth synthetic scenes."""
     import cv2
 
-    from vidgan.eval.quality import grid_ratio
+    from vidgan.eval.texture import grid_ratio
 
     scenes = smooth_scenes(4)
     blurred = torch.from_numpy(np.stack([cv2.GaussianBlur(s.permute(1, 2, 0).numpy(), (5, 5), 1.5) for s in scenes]))
@@ -179,7 +226,7 @@ def test_grid_ratio_sees_a_checkerboard_over_flat_regions():
 def test_grid_figures_say_how_sure_the_ratio_is_and_keep_each_image():
     """The ratio with its bootstrap error: none where every image is alike (an identity), some where half the
     images carry a checkerboard; each image's shares kept, the sources' the same whatever the model (they pair)."""
-    from vidgan.eval.quality import grid_figures, grid_ratio
+    from vidgan.eval.texture import grid_figures, grid_ratio
 
     scenes = smooth_scenes(6)
     half = torch.cat([checkered(scenes[:3]), scenes[3:]])

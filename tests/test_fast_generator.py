@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from clips import make_clip, read_video, write_inverted_pair
 
 from vidgan.cli import main
-from vidgan.eval.quality import grid_ratio
+from vidgan.eval.texture import grid_ratio
 from vidgan.models.checkpoints import load_generator_file, save_generator
 from vidgan.models.nets import (
     GeneratorConfig,

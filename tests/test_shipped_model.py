@@ -9,7 +9,8 @@ import torch
 
 from vidgan.engine.translator import FrameTranslator
 from vidgan.eval.judge import image_files, load_images
-from vidgan.eval.quality import EVAL_SIZE, high_pass_ratio, scene_correlation, translate_images
+from vidgan.eval.quality import EVAL_SIZE, translate_images
+from vidgan.eval.texture import high_pass_ratio, scene_correlation
 from vidgan.models.nets import ResnetGenerator
 from vidgan.models.registry import load_model, shipped_dir
 
@@ -41,7 +42,7 @@ def test_the_checks_catch_identity_and_random_weights(test_horses):
 
 
 def test_shipped_horse2zebra_fast_adds_stripes_keeps_the_scene_and_lays_no_grid(test_horses):
-    from vidgan.eval.quality import grid_ratio
+    from vidgan.eval.texture import grid_ratio
     from vidgan.models.nets import MobileResnetGenerator
 
     loaded = load_model("horse2zebra-fast")
@@ -58,7 +59,8 @@ def test_shipped_zebra2horse_fast_changes_the_zebras_and_keeps_the_scene(shared_
     """Masked: on the first 10 testB zebras its masks open over a share of each picture, the stripes there
     fall well under the input's, and the median pixel barely moves (an identity-like checkpoint changes
     nothing, a random one moves every pixel)."""
-    from vidgan.eval.quality import background_shift, changed_regions, stripe_energy
+    from vidgan.eval.quality import background_shift, changed_regions
+    from vidgan.eval.texture import stripe_energy
 
     loaded = load_model("zebra2horse-fast")
     assert loaded.card["architecture"]["mask"] and loaded.card["direction"] == "B->A"

@@ -2,7 +2,9 @@
 
 1. judge score: the share of translated A images the judge calls B (for a B->A model, the share called A),
    by the colour judge and by the colour-blind one (judge.py: a recoloured scene passes the first, not the
-   second), with its standard error (a test set of 120 images puts a share of 0.7 within about 0.04);
+   second), with its standard error (a test set of 120 images puts a share of 0.7 within about 0.04); and
+   the colour-blind one's of the A images greyed before translation (a model that finds the animal by its
+   coat's colour loses it on black-and-white footage);
 2. judge-FID and judge-KID between translated A and real B in the judge's 64-d feature space, beside the
    same numbers for real A vs real B (the ceiling: no translation at all) and for two halves of real B
    (the floor: as close as two samples of B get). Not comparable with published FID values;
@@ -29,9 +31,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -46,101 +46,22 @@ from vidgan.engine.translator import FrameTranslator
 from vidgan.eval.distances import frechet_distance, kernel_inception_distance
 from vidgan.eval.inception import fid_inception
 from vidgan.eval.judge import Judge, image_files, load_images, load_judge
+from vidgan.eval.texture import (
+    HIGH_PASS_CROP,
+    HIGH_PASS_SIGMA,
+    grid_figures,
+    high_pass_ratio,
+    scene_correlation,
+    stripe_energy,
+)
+from vidgan.eval.uncertainty import bootstrap_se, share_se
 from vidgan.models.registry import load_model
+from vidgan.ops import colour
 from vidgan.ops.fidelity import psnr
-from vidgan.ops.smoothing import grey
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
-HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves
-HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, letterboxing)
-SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
-GRID_FLAT = 3.0  # grey levels of local detail (RMS) under which a region counts as flat (sky, sand, walls)
 KEPT_SIGMA = 4.0  # blur before the colour distance: stripes redrawn count less, whole regions recoloured count
 CHANGED_LAB = 10.0  # an unmasked model changed a pixel where the blurred Lab distance exceeds this
-STRIPE_WAVELENGTHS = (6.0, 10.0)  # px at 256 px: a zebra's stripes, near and far
-
-
-def _grey(images: torch.Tensor) -> list[np.ndarray]:
-    """uint8 (N, 3, H, W) -> N float32 (H, W) luma images in [0, 1] (the smoother's grey)."""
-    return [grey(im.permute(1, 2, 0).contiguous().numpy()).astype(np.float32) / 255 for im in images]
-
-
-def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = HIGH_PASS_CROP) -> float:
-    """Mean energy of the fine detail (grey image minus its Gaussian blur) on the centre crop of the
-    translated images over that of the sources; uint8 (N, 3, H, W) each."""
-
-    def energy(images: torch.Tensor) -> float:
-        total = 0.0
-        for luma in _grey(images):
-            h, w = luma.shape
-            y, x = (h - crop) // 2, (w - crop) // 2
-            detail = (luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA))[y : y + crop, x : x + crop]
-            total += float((detail**2).mean())
-        return total / len(images)
-
-    return energy(translated) / energy(source)
-
-
-def _grid_share(detail: np.ndarray, mask: np.ndarray) -> float:
-    """The share of the masked detail's spectral energy at the periods of the generator's two stride-2
-    upsamplings (2 and 4 px, along either axis and both), 3x3 bins round each."""
-    power = np.abs(np.fft.fft2(detail * mask)) ** 2
-    h, w = power.shape
-    hits = np.zeros_like(power, dtype=bool)
-    for fy in (0, h // 4, h // 2, 3 * h // 4):
-        for fx in (0, w // 4, w // 2, 3 * w // 4):
-            if fy or fx:
-                hits[np.ix_([(fy + d) % h for d in (-1, 0, 1)], [(fx + d) % w for d in (-1, 0, 1)])] = True
-    return float(power[hits].sum() / max(power.sum(), 1e-12))
-
-
-def grid_shares(source: torch.Tensor, translated: torch.Tensor) -> list[tuple[float, float]]:
-    """Per image with a flat region (local detail under GRID_FLAT grey levels in the source, at least 5% of it):
-    (the translation's share of fine detail at the transposed convolutions' periods there, the source's); uint8
-    (N, 3, H, W) each. Which images count depends on the sources alone, so two models' lists pair up."""
-
-    def detail(luma: np.ndarray) -> np.ndarray:
-        return luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA)
-
-    shares = []
-    for a, b in zip(_grey(source), _grey(translated), strict=True):
-        local = np.sqrt(cv2.GaussianBlur(detail(a) ** 2, (0, 0), 4.0))
-        flat = (local < GRID_FLAT / 255).astype(np.float32)
-        if flat.mean() >= 0.05:  # else no flat region to look at
-            shares.append((_grid_share(detail(b), flat), _grid_share(detail(a), flat)))
-    return shares
-
-
-def _share_ratio(translated: np.ndarray, source: np.ndarray) -> float:
-    return float(np.mean(translated) / max(np.mean(source), 1e-12))
-
-
-def grid_ratio(source: torch.Tensor, translated: torch.Tensor) -> float:
-    """Checkerboard artefacts (Odena et al. 2016): in the flat regions of the sources, the mean share of the
-    translations' fine detail at the transposed convolutions' periods (2 and 4 px) over the sources' mean share;
-    uint8 (N, 3, H, W) each. Near 1 where the generator adds no grid, well above it where it lays one over sky,
-    sand or grass. Any fine texture at those periods counts: streaks drawn over a sky, and stripes drawn as
-    fine as 4 px over a coat that was smooth (docs/quality.md, "What the grid figure sees")."""
-    shares = grid_shares(source, translated)
-    return _share_ratio(*zip(*shares, strict=True)) if shares else float("nan")
-
-
-def grid_figures(source: torch.Tensor, translated: torch.Tensor) -> dict:
-    """The grid ratio, its bootstrap standard error (a few images carry most of it), and each image's two
-    shares (for comparing two models on the same images: pipelines/bakeoff_table.py)."""
-    shares = grid_shares(source, translated)
-    if not shares:
-        return {"grid_ratio": float("nan"), "grid_ratio_se": float("nan"), "image_grid_shares": []}
-    columns = list(zip(*shares, strict=True))
-    return {"grid_ratio": _share_ratio(*columns), "grid_ratio_se": bootstrap_se(_share_ratio, *columns),
-            "image_grid_shares": [list(pair) for pair in shares]}  # fmt: skip
-
-
-def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[float]:
-    """Per image, the Pearson correlation of the heavily blurred grey source and translation."""
-    blur = functools.partial(cv2.GaussianBlur, ksize=(0, 0), sigmaX=SCENE_SIGMA)
-    return [float(np.corrcoef(blur(a).ravel(), blur(b).ravel())[0, 1])
-            for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
 def lab_distances(source: torch.Tensor, translated: torch.Tensor) -> list[np.ndarray]:
@@ -169,22 +90,6 @@ def background_shift(source: torch.Tensor, translated: torch.Tensor) -> float:
     return float(np.median(image_shifts(source, translated)))
 
 
-def share_se(share: float, n: int) -> float:
-    """The standard error of a share of n independent calls (binomial): the spread another test set of the
-    same size would show. At 120 images and 0.7, 0.042: two variants 0.05 apart are not told apart."""
-    return float(np.sqrt(share * (1 - share) / n))
-
-
-def bootstrap_se(statistic: Callable[..., float], *columns: Sequence[float], resamples: int = 2000,
-                 seed: int = 0) -> float:  # fmt: skip
-    """The bootstrap standard error of statistic(*columns), the columns resampled together (one image's figures
-    stay together, so the difference of two models on the same images is judged paired); a fixed seed, so the
-    figure is reproducible."""
-    arrays = [np.asarray(c, dtype=float) for c in columns]
-    picks = np.random.default_rng(seed).integers(0, len(arrays[0]), size=(resamples, len(arrays[0])))
-    return float(np.std([statistic(*(a[p] for a in arrays)) for p in picks]))
-
-
 def shift_figures(source: torch.Tensor, translated: torch.Tensor) -> dict:
     """The background shift, its standard error, and each image's shift (for comparing two models on the same
     images: pipelines/bakeoff_table.py)."""
@@ -201,28 +106,6 @@ def changed_regions(translator: FrameTranslator, images: torch.Tensor, translate
                  for i in range(0, len(images), 8)]  # fmt: skip
         return list(np.concatenate(masks) > 127)
     return [d > CHANGED_LAB for d in lab_distances(images, translated)]
-
-
-def stripe_energy(images: torch.Tensor, regions: list[np.ndarray]) -> float:
-    """Oriented texture, inside the regions: per wavelength, the local energy (a Gaussian window of one
-    wavelength) of the grey image's Gabor responses at four orientations, strongest minus weakest. Stripes
-    answer at one orientation and not across it; fur, grass and noise alike at all four, so they count
-    little, and a blurred stripe less than a sharp one. Summed over STRIPE_WAVELENGTHS, averaged over the
-    images' regions (an image with an empty region counts 0)."""
-    kernels = []
-    for wavelength in STRIPE_WAVELENGTHS:
-        size = int(3 * wavelength) | 1
-        bank = [cv2.getGaborKernel((size, size), wavelength / 2, np.pi * k / 4, wavelength, 1.0, 0, ktype=cv2.CV_32F)
-                for k in range(4)]  # fmt: skip
-        kernels.append((wavelength, [k - k.mean() for k in bank]))
-    total = []
-    for luma, region in zip(_grey(images), regions, strict=True):
-        energy = np.zeros_like(luma)
-        for wavelength, bank in kernels:
-            local = np.stack([cv2.GaussianBlur(cv2.filter2D(luma, -1, k) ** 2, (0, 0), wavelength) for k in bank])
-            energy += local.max(axis=0) - local.min(axis=0)
-        total.append(float(energy[region].mean()) if region.any() else 0.0)
-    return float(np.mean(total))
 
 
 def translate_images(translator: FrameTranslator, images: torch.Tensor, batch: int = 8,
@@ -267,6 +150,20 @@ def judge_figures(judge: Judge, name: str, fake_b: torch.Tensor, real_a: torch.T
             "judge_kid": {k: kernel_inception_distance(*v)[0] for k, v in pairs.items()}}  # fmt: skip
 
 
+def blind_figures(judge: Judge, name: str, translator: FrameTranslator, fake_b: torch.Tensor, real_a: torch.Tensor,
+                  real_b: torch.Tensor, towards_b: bool) -> dict:  # fmt: skip
+    """The colour-blind judge's score of the translations, and of the translations of the inputs greyed: a
+    model that finds the animal by its shape keeps its score on black-and-white footage, one that finds it
+    by its coat's colour loses it (docs/quality.md, "Found by its colour")."""
+    figures = judge_figures(judge, name, fake_b, real_a, real_b, towards_b)
+    grey = colour.luma(real_a.float()).round().to(torch.uint8)  # (N, 3, H, W): the inputs in black and white
+    greyed = ((judge.logits(translate_images(translator, grey)) > 0) == towards_b).int().tolist()
+    score, n = figures["judge_score"], len(real_a)
+    return {"judge": name, "accuracy": figures["judge_accuracy"], "score": score, "score_se": share_se(score, n),
+            "hits": figures["judge_hits"], "greyed_score": float(np.mean(greyed)),
+            "greyed_score_se": share_se(float(np.mean(greyed)), n), "greyed_hits": greyed}  # fmt: skip
+
+
 def reverse_figures(back: FrameTranslator, name: str, fake_b: torch.Tensor, real_a: torch.Tensor,
                     real_b: torch.Tensor) -> tuple[dict, float, torch.Tensor]:  # fmt: skip
     """Through the reverse model: the cycle's error, and the stripes' reference (real target images where the
@@ -296,14 +193,8 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
               **judge_figures(load_judge(judge), judge, fake_b, real_a, real_b, towards_b)}  # fmt: skip
     report["judge_score_se"] = share_se(report["judge_score"], len(real_a))
     if blind_judge:
-        blind = judge_figures(load_judge(blind_judge), blind_judge, fake_b, real_a, real_b, towards_b)
-        report["blind_judge"] = {
-            "judge": blind_judge,
-            "accuracy": blind["judge_accuracy"],
-            "score": blind["judge_score"],
-            "score_se": share_se(blind["judge_score"], len(real_a)),
-            "hits": blind["judge_hits"],
-        }
+        report["blind_judge"] = blind_figures(load_judge(blind_judge), blind_judge, translator, fake_b, real_a,
+                                              real_b, towards_b)  # fmt: skip
     changed = changed_regions(translator, real_a, fake_b)
     report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
@@ -349,7 +240,9 @@ def markdown(r: dict) -> str:
     if "blind_judge" in r:
         blind = r["blind_judge"]
         lines.append(f"- colour-blind judge score ({blind['judge']}, held-out accuracy {blind['accuracy']}): "
-                     f"**{blind['score']:.3f}** (standard error {blind['score_se']:.3f})")  # fmt: skip
+                     f"**{blind['score']:.3f}** (standard error {blind['score_se']:.3f}); of the inputs greyed "
+                     f"(black-and-white footage): {blind['greyed_score']:.3f} "
+                     f"({blind['greyed_score_se']:.3f})")  # fmt: skip
     stripes = r["stripes"]
     line = (f"- stripes (oriented texture energy) where the model changed the input ({stripes['changed_share']:.0%} "
             f"of it): translated {stripes['translated']:.2f}, input {stripes['source']:.2f}")  # fmt: skip

@@ -1,0 +1,125 @@
+"""Texture and layout figures of translations, on uint8 (N, 3, H, W) image batches (`vidgan eval`, the
+shipped models' tests, pipelines/clip_targets.py): fine detail added, a grid over flat regions, the scene's
+layout kept, stripes (oriented texture) in a region."""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+import torch
+
+from vidgan.eval.uncertainty import bootstrap_se
+from vidgan.ops.smoothing import grey
+
+HIGH_PASS_SIGMA = 2.0  # detail finer than this Gaussian: stripes, fur, leaves
+HIGH_PASS_CROP = 128  # centre crop, away from the borders (padding effects, letterboxing)
+SCENE_SIGMA = 8.0  # blur so heavy only the layout survives: where the light and dark masses are
+GRID_FLAT = 3.0  # grey levels of local detail (RMS) under which a region counts as flat (sky, sand, walls)
+STRIPE_WAVELENGTHS = (6.0, 10.0)  # px at 256 px: a zebra's stripes, near and far
+
+
+def _grey(images: torch.Tensor) -> list[np.ndarray]:
+    """uint8 (N, 3, H, W) -> N float32 (H, W) luma images in [0, 1] (the smoother's grey)."""
+    return [grey(im.permute(1, 2, 0).contiguous().numpy()).astype(np.float32) / 255 for im in images]
+
+
+def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = HIGH_PASS_CROP) -> float:
+    """Mean energy of the fine detail (grey image minus its Gaussian blur) on the centre crop of the
+    translated images over that of the sources; uint8 (N, 3, H, W) each."""
+
+    def energy(images: torch.Tensor) -> float:
+        total = 0.0
+        for luma in _grey(images):
+            h, w = luma.shape
+            y, x = (h - crop) // 2, (w - crop) // 2
+            detail = (luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA))[y : y + crop, x : x + crop]
+            total += float((detail**2).mean())
+        return total / len(images)
+
+    return energy(translated) / energy(source)
+
+
+def _grid_share(detail: np.ndarray, mask: np.ndarray) -> float:
+    """The share of the masked detail's spectral energy at the periods of the generator's two stride-2
+    upsamplings (2 and 4 px, along either axis and both), 3x3 bins round each."""
+    power = np.abs(np.fft.fft2(detail * mask)) ** 2
+    h, w = power.shape
+    hits = np.zeros_like(power, dtype=bool)
+    for fy in (0, h // 4, h // 2, 3 * h // 4):
+        for fx in (0, w // 4, w // 2, 3 * w // 4):
+            if fy or fx:
+                hits[np.ix_([(fy + d) % h for d in (-1, 0, 1)], [(fx + d) % w for d in (-1, 0, 1)])] = True
+    return float(power[hits].sum() / max(power.sum(), 1e-12))
+
+
+def grid_shares(source: torch.Tensor, translated: torch.Tensor) -> list[tuple[float, float]]:
+    """Per image with a flat region (local detail under GRID_FLAT grey levels in the source, at least 5% of it):
+    (the translation's share of fine detail at the transposed convolutions' periods there, the source's); uint8
+    (N, 3, H, W) each. Which images count depends on the sources alone, so two models' lists pair up."""
+
+    def detail(luma: np.ndarray) -> np.ndarray:
+        return luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA)
+
+    shares = []
+    for a, b in zip(_grey(source), _grey(translated), strict=True):
+        local = np.sqrt(cv2.GaussianBlur(detail(a) ** 2, (0, 0), 4.0))
+        flat = (local < GRID_FLAT / 255).astype(np.float32)
+        if flat.mean() >= 0.05:  # else no flat region to look at
+            shares.append((_grid_share(detail(b), flat), _grid_share(detail(a), flat)))
+    return shares
+
+
+def _share_ratio(translated: np.ndarray, source: np.ndarray) -> float:
+    return float(np.mean(translated) / max(np.mean(source), 1e-12))
+
+
+def grid_ratio(source: torch.Tensor, translated: torch.Tensor) -> float:
+    """Checkerboard artefacts (Odena et al. 2016): in the flat regions of the sources, the mean share of the
+    translations' fine detail at the transposed convolutions' periods (2 and 4 px) over the sources' mean share;
+    uint8 (N, 3, H, W) each. Near 1 where the generator adds no grid, well above it where it lays one over sky,
+    sand or grass. Any fine texture at those periods counts: streaks drawn over a sky, and stripes drawn as
+    fine as 4 px over a coat that was smooth (docs/quality.md, "What the grid figure sees")."""
+    shares = grid_shares(source, translated)
+    return _share_ratio(*zip(*shares, strict=True)) if shares else float("nan")
+
+
+def grid_figures(source: torch.Tensor, translated: torch.Tensor) -> dict:
+    """The grid ratio, its bootstrap standard error (a few images carry most of it), and each image's two
+    shares (for comparing two models on the same images: pipelines/bakeoff_table.py)."""
+    shares = grid_shares(source, translated)
+    if not shares:
+        return {"grid_ratio": float("nan"), "grid_ratio_se": float("nan"), "image_grid_shares": []}
+    columns = list(zip(*shares, strict=True))
+    return {"grid_ratio": _share_ratio(*columns), "grid_ratio_se": bootstrap_se(_share_ratio, *columns),
+            "image_grid_shares": [list(pair) for pair in shares]}  # fmt: skip
+
+
+def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[float]:
+    """Per image, the Pearson correlation of the heavily blurred grey source and translation."""
+    blur = functools.partial(cv2.GaussianBlur, ksize=(0, 0), sigmaX=SCENE_SIGMA)
+    return [float(np.corrcoef(blur(a).ravel(), blur(b).ravel())[0, 1])
+            for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
+
+
+def stripe_energy(images: torch.Tensor, regions: list[np.ndarray]) -> float:
+    """Oriented texture, inside the regions: per wavelength, the local energy (a Gaussian window of one
+    wavelength) of the grey image's Gabor responses at four orientations, strongest minus weakest. Stripes
+    answer at one orientation and not across it; fur, grass and noise alike at all four, so they count
+    little, and a blurred stripe less than a sharp one. Summed over STRIPE_WAVELENGTHS, averaged over the
+    images' regions (an image with an empty region counts 0)."""
+    kernels = []
+    for wavelength in STRIPE_WAVELENGTHS:
+        size = int(3 * wavelength) | 1
+        bank = [cv2.getGaborKernel((size, size), wavelength / 2, np.pi * k / 4, wavelength, 1.0, 0, ktype=cv2.CV_32F)
+                for k in range(4)]  # fmt: skip
+        kernels.append((wavelength, [k - k.mean() for k in bank]))
+    total = []
+    for luma, region in zip(_grey(images), regions, strict=True):
+        energy = np.zeros_like(luma)
+        for wavelength, bank in kernels:
+            local = np.stack([cv2.GaussianBlur(cv2.filter2D(luma, -1, k) ** 2, (0, 0), wavelength) for k in bank])
+            energy += local.max(axis=0) - local.min(axis=0)
+        total.append(float(energy[region].mean()) if region.any() else 0.0)
+    return float(np.mean(total))

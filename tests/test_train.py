@@ -207,6 +207,41 @@ def test_batches_cut_on_the_device_equal_the_cpu_path(tmp_path, inverted_pair):
         assert torch.equal(stacked.batch(idx, crops, 32), per_image.batch(idx, crops, 32))
 
 
+def test_grey_share_greys_that_share_of_images_and_leaves_the_crops_alone(tmp_path, inverted_pair):
+    """grey_share: about that share of each side's images arrive as their luma in all three channels, each
+    image's lot a function of its position (as its crop is); the crops and flips are those of a run without
+    it, and an image not greyed is the same pixels."""
+    from vidgan.train.data import DomainBatches
+
+    plain, grey = (TrainConfig(load_size=36, crop_size=32, batch_size=8, seed=1, grey_share=g) for g in (0.0, 0.25))
+    sizes = np.full(4000, 36)
+    lots = [PairSampler(10, 10, grey).crops(np.arange(4000), side, sizes, sizes) for side in (0, 1)]
+    for side in (0, 1):
+        assert 900 < lots[side].grey.sum() < 1100  # 0.25 of 4,000, a fixed draw (binomial sd 27)
+        without = PairSampler(10, 10, plain).crops(np.arange(4000), side, sizes, sizes)
+        assert not without.grey.any()
+        assert all(np.array_equal(getattr(lots[side], f), getattr(without, f)) for f in ("y", "x", "flip"))
+    assert not np.array_equal(lots[0].grey, lots[1].grey)  # a stream per side
+    domain = load_domain(inverted_pair[0], "A", grey, quiet=True)
+    batches, sampler = DomainBatches(domain, torch.device("cpu")), PairSampler(len(domain), len(domain), grey)
+    positions = np.arange(64)
+    idx = sampler.indices(positions)[0]
+    crops = sampler.crops(positions, 0, batches.heights[idx], batches.widths[idx])
+    out = batches.batch(idx, crops, 32)
+    crops.grey[:] = False
+    colour = batches.batch(idx, crops, 32)
+    flagged = sampler.crops(positions, 0, batches.heights[idx], batches.widths[idx]).grey
+    assert flagged.any() and not flagged.all()
+    assert torch.equal(out[~flagged], colour[~flagged])
+    assert (out[flagged][:, 0] == out[flagged][:, 1]).all() and (out[flagged][:, 1] == out[flagged][:, 2]).all()
+    weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    expected = (colour[flagged].float() * weights).sum(1).round()
+    assert torch.equal(out[flagged][:, 0].float(), expected)
+    assert (colour[flagged][:, 0] != colour[flagged][:, 2]).any()  # the inputs were coloured
+    with pytest.raises(UsageError, match="grey_share is a share"):
+        TrainConfig(a="a", b="b", images=8, grey_share=1.5).validate()
+
+
 def paper_step(trainer, real_a, real_b, pools) -> tuple[dict, dict]:
     """The paper's step as its official code writes it: six generator passes, four discriminator passes,
     fp32, on copies of the trainer's networks (with lambda_cycle_b its lambda_B, on the cycle only). Returns

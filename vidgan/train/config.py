@@ -25,6 +25,7 @@ class TrainConfig:
     crop_size: int = 256  # ... then random-crop this (official: 256)
     preprocess: str = "resize_and_crop"  # resize_and_crop | crop (no resize) | resize (to crop_size, no crop)
     flip: bool = True  # random horizontal flips
+    grey_share: float = 0.0  # share of training images greyed, both sides: an animal found by its shape, not its colour
     frames_per_clip: int = 32  # frames sampled evenly from each video clip in a domain folder
     data_licence: str = "unknown"  # the training data's licence, copied into the model cards
 
@@ -140,6 +141,8 @@ class TrainConfig:
             raise UsageError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
         if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
             raise UsageError(f"load size {self.load_size} is smaller than the crop {self.crop_size}")
+        if not 0 <= self.grey_share <= 1:
+            raise UsageError(f"grey_share is a share of the training images, in [0, 1] (got {self.grey_share:g})")
         if self.crop_size % 4:
             raise UsageError(f"crop size must be a multiple of 4 (got {self.crop_size})")
         if self.distill_targets not in ("cached", "online"):

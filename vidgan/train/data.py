@@ -23,6 +23,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from vidgan.errors import VidganError
+from vidgan.ops.colour import luma
 from vidgan.train.config import TrainConfig
 from vidgan.video.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
@@ -131,6 +132,7 @@ class Crops:
     y: np.ndarray  # (B,) top rows
     x: np.ndarray  # (B,) left columns
     flip: np.ndarray  # (B,) bool: mirrored left-right
+    grey: np.ndarray  # (B,) bool: greyed (grey_share)
 
 
 class PairSampler:
@@ -145,7 +147,7 @@ class PairSampler:
     def __init__(self, n_a: int, n_b: int, config: TrainConfig, rank: int = 0, world: int = 1) -> None:
         self.n_a, self.n_b = n_a, n_b
         self.batch, self.seed, self.rank, self.world = config.batch_size, config.seed, rank, world
-        self.crop, self.flip = config.crop_size, config.flip
+        self.crop, self.flip, self.grey_share = config.crop_size, config.flip, config.grey_share
         self.epoch_images = max(n_a, n_b)
         self._perm_epoch: int | None = None
 
@@ -176,7 +178,9 @@ class PairSampler:
         y = (r[:, 0] % (heights - self.crop + 1).astype(np.uint64)).astype(np.int64)
         x = (r[:, 1] % (widths - self.crop + 1).astype(np.uint64)).astype(np.int64)
         flip = (r[:, 2] & np.uint64(1)).astype(bool) & self.flip
-        return Crops(y, x, flip)
+        # Greying draws from streams of its own (2 + side), so the crops and flips are the same with it or without.
+        uniform = (draws(self.seed, 2 + side, positions, 1)[:, 0] >> np.uint64(11)).astype(np.float64) / 2.0**53
+        return Crops(y, x, flip, uniform < self.grey_share)
 
 
 class DomainBatches:
@@ -200,14 +204,22 @@ class DomainBatches:
         if self.stack is None:
             patches = [self.images[i][:, y : y + crop, x : x + crop] for i, y, x in zip(idx, crops.y, crops.x)]
             patches = [p.flip(-1) if f else p for p, f in zip(patches, crops.flip)]
-            return torch.stack(patches).to(self.device, non_blocking=True)
+            return greyed(torch.stack(patches).to(self.device, non_blocking=True), crops.grey)
         span = np.arange(crop)
         rows = crops.y[:, None] + span  # (B, crop)
         cols = np.where(crops.flip[:, None], crops.x[:, None] + span[::-1], crops.x[:, None] + span)
         index = [torch.from_numpy(a).to(self.device, non_blocking=True)
                  for a in (idx[:, None, None, None], rows[:, None, :, None], cols[:, None, None, :])]  # fmt: skip
         channels = torch.arange(3, device=self.device)[None, :, None, None]
-        return self.stack[index[0], channels, index[1], index[2]]  # one gather: (B, 3, crop, crop)
+        return greyed(self.stack[index[0], channels, index[1], index[2]], crops.grey)  # one gather: (B, 3, crop, crop)
+
+
+def greyed(batch: torch.Tensor, grey: np.ndarray) -> torch.Tensor:
+    """uint8 (B, 3, H, W) with the images flagged in `grey` (B,) turned to their luma in all three channels."""
+    if not grey.any():
+        return batch
+    flags = torch.from_numpy(grey).to(batch.device)[:, None, None, None]
+    return torch.where(flags, luma(batch.float()).round().to(torch.uint8), batch)
 
 
 def center_crops(domain: Domain, count: int, crop: int) -> torch.Tensor:

@@ -18,9 +18,9 @@ import numpy as np
 
 from vidgan.eval.uncertainty import bootstrap_se
 
-HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z **background shift** | "
-          "target kept | grid | h2z stripes (real zebras) | h2z changed share | z2h colour-blind | "
-          "z2h **background shift** | z2h stripes (real horses) | z2h changed share |")  # fmt: skip
+HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z greyed inputs | "
+          "h2z **background shift** | target kept | grid | h2z stripes (real zebras) | h2z changed share | "
+          "z2h colour-blind | z2h **background shift** | z2h stripes (real horses) | z2h changed share |")  # fmt: skip
 
 
 def _pm(figures: dict, key: str, form: str) -> str:
@@ -33,7 +33,9 @@ def row(work: Path, variant: str, a: dict, b: dict) -> str:
     """The variant's row, from its progress and its two evals (`a`, `b`)."""
     progress = json.loads((work / variant / "compact" / "progress.json").read_text())
     cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
-             f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"), _pm(a, "background_shift", ".2f"),
+             f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"),
+             _pm(a["blind_judge"], "greyed_score", ".3f") if "greyed_score" in a["blind_judge"] else "",
+             _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", _pm(a["texture"], "grid_ratio", ".2f"),
              f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
              f"{a['stripes']['changed_share']:.2f}", _pm(b["blind_judge"], "score", ".3f"),

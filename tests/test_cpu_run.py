@@ -210,12 +210,14 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
             json.dumps({"train_seconds": 1800, "images_seen": 3000})
         )
         texture = {"grid_ratio": 2.0, "grid_ratio_se": 0.5}
+        greyed = {"greyed_score": 0.5, "greyed_score_se": 0.05} if grid_out is not None else {}
         if grid_out is not None:
             texture["image_grid_shares"] = [[out, 0.01] for out in grid_out]
         for d in "ab":
             (tmp_path / name / f"eval-{d}").mkdir()
             report = {"judge_score": 0.9, "background_shift": float(np.median(shifts)), "background_shift_se": 0.1,
-                      "blind_judge": {"score": float(np.mean(hits)), "score_se": 0.04, "hits": hits},
+                      "blind_judge": {"score": float(np.mean(hits)), "score_se": 0.04, "hits": hits,
+                                      **greyed},
                       "image_shifts": shifts, "target_kept": {"lab_distance": 1.0}, "texture": texture,
                       "stripes": {"translated": 9.0, "target_real": 8.0, "changed_share": 0.2}}  # fmt: skip
             (tmp_path / name / f"eval-{d}" / "eval.json").write_text(json.dumps(report))
@@ -225,7 +227,8 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     variant("older", [1, 1, 1, 1], [0.5, 1.0, 1.5, 2.0], None)
     table.main(tmp_path, ["control", "better", "older"])
     out = capsys.readouterr().out
-    assert "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 |" in out
+    assert "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 0.500 ±0.050 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 |" in out
+    assert "| older | 30 | 3,000 | 0.900 | 1.000 ±0.040 |  | 1.25 ±0.10 |" in out  # before the greyed score
     # score 0.75 - 0.5; median shift 1.25 - 2.5; grid (0.015 - 0.03) / 0.01 = -1.5
     better = next(line for line in out.splitlines() if line.startswith("- better against control"))
     assert "h2z colour-blind +0.250 ±" in better and "background shift -1.25 ±" in better

@@ -1,7 +1,7 @@
 """Issue 28's clip targets as figures (docs/quality.md, "The clip targets"), on frames evenly spaced through
 each clip, translated as `vidgan translate` makes them (bakeoff_frames.translate: 256 px, composited at the
 clip's size). Distances are quality.lab_distances' (CIE Lab, both frames blurred as for the background
-shift); stripes are quality.stripe_energy's oriented texture. No judge: the colour-blind one calls 11 of 12
+shift); stripes are texture.stripe_energy's oriented texture. No judge: the colour-blind one calls 11 of 12
 frames of the real zebra clip horse and every Muybridge frame horse (it knows 256-px photos of one animal,
 not a squashed wide frame or a silhouette on a white ground), so its share would say nothing here.
 

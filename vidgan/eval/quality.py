@@ -56,7 +56,7 @@ from vidgan.eval.texture import (
 )
 from vidgan.eval.uncertainty import bootstrap_se, share_se
 from vidgan.models.registry import load_model
-from vidgan.ops import colour
+from vidgan.ops.colour import black_and_white
 from vidgan.ops.fidelity import psnr
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
@@ -156,8 +156,8 @@ def blind_figures(judge: Judge, name: str, translator: FrameTranslator, fake_b: 
     model that finds the animal by its shape keeps its score on black-and-white footage, one that finds it
     by its coat's colour loses it (docs/quality.md, "Found by its colour")."""
     figures = judge_figures(judge, name, fake_b, real_a, real_b, towards_b)
-    grey = colour.luma(real_a.float()).round().to(torch.uint8)  # (N, 3, H, W): the inputs in black and white
-    greyed = ((judge.logits(translate_images(translator, grey)) > 0) == towards_b).int().tolist()
+    from_grey = translate_images(translator, black_and_white(real_a))  # (N, 3, H, W)
+    greyed = ((judge.logits(from_grey) > 0) == towards_b).int().tolist()
     score, n = figures["judge_score"], len(real_a)
     return {"judge": name, "accuracy": figures["judge_accuracy"], "score": score, "score_se": share_se(score, n),
             "hits": figures["judge_hits"], "greyed_score": float(np.mean(greyed)),

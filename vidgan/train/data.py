@@ -23,7 +23,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from vidgan.errors import VidganError
-from vidgan.ops.colour import luma
+from vidgan.ops.colour import black_and_white
 from vidgan.train.config import TrainConfig
 from vidgan.video.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
@@ -219,7 +219,7 @@ def greyed(batch: torch.Tensor, grey: np.ndarray) -> torch.Tensor:
     if not grey.any():
         return batch
     flags = torch.from_numpy(grey).to(batch.device)[:, None, None, None]
-    return torch.where(flags, luma(batch.float()).round().to(torch.uint8), batch)
+    return torch.where(flags, black_and_white(batch), batch)
 
 
 def center_crops(domain: Domain, count: int, crop: int) -> torch.Tensor:

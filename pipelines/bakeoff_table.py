@@ -1,9 +1,8 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
 The colour-blind scores, background shifts and grid ratios carry their standard errors (±); below the table,
-each variant against the first (the control) on the same images, paired: its difference and that difference's
-bootstrap standard error, far smaller than the two errors above together, since both models meet the same
-easy and hard images. A difference within about two of its errors is the test set's luck, not the variant's.
+each variant against the first (the control) on the same images, paired (vidgan/eval/paired.py): its
+difference and that difference's bootstrap standard error, far smaller than the two errors above together.
 
     python pipelines/bakeoff_table.py WORK VARIANT ...     (WORK: the round's folder, .bakeoff/ROUND)
 """
@@ -14,9 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from vidgan.eval.uncertainty import bootstrap_se
+from vidgan.eval.paired import comparable, differences
 
 HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z greyed inputs | "
           "h2z **background shift** | target kept | grid | h2z stripes (real zebras) | h2z changed share | "
@@ -49,28 +46,15 @@ def _evals(work: Path, variant: str) -> tuple[dict, dict]:
 
 
 def _paired(new: dict, old: dict, name: str) -> str:
-    """`name`'s colour-blind score and background shift (and grid ratio, where both evals kept each image's
-    shares: since 2026-12-05) against the control's, image by image."""
-    hits, shifts = (new["blind_judge"]["hits"], old["blind_judge"]["hits"]), (new["image_shifts"], old["image_shifts"])
-    score = bootstrap_se(lambda x, y: x.mean() - y.mean(), *hits)
-    shift = bootstrap_se(lambda x, y: np.median(x) - np.median(y), *shifts)
-    line = (f"{name} colour-blind {np.mean(hits[0]) - np.mean(hits[1]):+.3f} ±{score:.3f}, background shift "
-            f"{np.median(shifts[0]) - np.median(shifts[1]):+.2f} ±{shift:.2f}")  # fmt: skip
-    grids = new["texture"].get("image_grid_shares"), old["texture"].get("image_grid_shares")
-    if all(grids):  # each is [[translated share, source share], ...] over the same images, the same sources
-        (out, ref), (old_out, _) = (np.asarray(g, dtype=float).T for g in grids)
-        error = bootstrap_se(_grid_difference, out, old_out, ref)
-        line += f", grid {_grid_difference(out, old_out, ref):+.2f} ±{error:.2f}"
-    return line
-
-
-def _grid_difference(out: np.ndarray, old_out: np.ndarray, ref: np.ndarray) -> float:
-    """One grid ratio minus another, over the same sources' shares."""
-    return float((out.mean() - old_out.mean()) / ref.mean())
+    """`name`'s colour-blind score, background shift and grid ratio against the control's, image by image."""
+    d = differences(new, old)
+    return f"{name} colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}, grid {d['grid']:.2f}"
 
 
 def comparison(variant: str, evals: tuple[dict, dict], control: str, control_evals: tuple[dict, dict]) -> str:
     """One line: the variant's paired differences from the control in both directions."""
+    if not all(comparable(e) for e in (*evals, *control_evals)):
+        return f"- {variant} against {control}: not paired (an eval of before 2026-12-05 kept no per-image figures)"
     (a, b), (ca, cb) = evals, control_evals
     return f"- {variant} against {control}: " + "; ".join((_paired(a, ca, "h2z"), _paired(b, cb, "z2h")))
 
@@ -81,10 +65,9 @@ def main(work: Path, variants: list[str]) -> None:
     print("|" + "---|" * HEADER.count(" | ") + "---|")
     for v in variants:
         print(row(work, v, *evals[v]))
-    if all("hits" in evals[v][0]["blind_judge"] for v in variants):  # evals since 2026-12-05
-        print()
-        for v in variants[1:]:
-            print(comparison(v, evals[v], variants[0], evals[variants[0]]))
+    print()
+    for v in variants[1:]:
+        print(comparison(v, evals[v], variants[0], evals[variants[0]]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+"""Two models' `vidgan eval` reports on the same images, compared image by image: each figure's difference
+and that difference's bootstrap standard error. Both models meet the same easy and hard images, so the paired
+error is far smaller than the two reports' errors together; a difference within about two of its errors is
+the test set's luck, not the model's (docs/quality.md, "A ship rule that knows its errors"). Used by the
+bake-off's table and by the ship rule (pipelines/bakeoff_table.py, pipelines/ship.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vidgan.eval.uncertainty import bootstrap_se
+
+SIGNIFICANT = 2.0  # standard errors: a difference beyond this many is the model's, not the test set's luck
+
+
+@dataclass(frozen=True)
+class Difference:
+    value: float  # the new report's figure minus the old one's
+    se: float  # the bootstrap standard error of that difference, the images resampled together
+
+    def higher(self) -> bool:
+        """Whether the new figure is higher beyond the test set's luck."""
+        return self.value > SIGNIFICANT * self.se
+
+    def __format__(self, form: str) -> str:
+        return f"{self.value:+{form}} ±{self.se:{form}}"
+
+
+def comparable(report: dict) -> bool:
+    """Whether a report kept each image's figures (`vidgan eval` since 2026-12-05), so it can be paired."""
+    return "hits" in report.get("blind_judge", {}) and "image_grid_shares" in report.get("texture", {})
+
+
+def differences(new: dict, old: dict) -> dict[str, Difference]:
+    """The colour-blind score (`score`: the share of images judged the target), the background shift (`shift`:
+    the median of the images' shifts) and the grid ratio (`grid`) of `new` against `old`, both comparable and
+    of the same images in the same order."""
+    if len(new["image_shifts"]) != len(old["image_shifts"]):
+        raise ValueError(f"reports of {len(new['image_shifts'])} and {len(old['image_shifts'])} images: not paired")
+    hits = np.asarray(new["blind_judge"]["hits"], float), np.asarray(old["blind_judge"]["hits"], float)
+    shifts = np.asarray(new["image_shifts"], float), np.asarray(old["image_shifts"], float)
+    # each is [[translated share, source share], ...]: the sources are the same images, so one ref column
+    (out, ref), (old_out, _) = (np.asarray(r["texture"]["image_grid_shares"], float).T for r in (new, old))
+
+    def score(x: np.ndarray, y: np.ndarray) -> float:
+        return float(x.mean() - y.mean())
+
+    def shift(x: np.ndarray, y: np.ndarray) -> float:
+        return float(np.median(x) - np.median(y))
+
+    def grid(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> float:
+        return float((x.mean() - y.mean()) / r.mean())
+
+    return {
+        "score": Difference(score(*hits), bootstrap_se(score, *hits)),
+        "shift": Difference(shift(*shifts), bootstrap_se(shift, *shifts)),
+        "grid": Difference(grid(out, old_out, ref), bootstrap_se(grid, out, old_out, ref)),
+    }

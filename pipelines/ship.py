@@ -78,6 +78,8 @@ def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
 def remeasure(name: str, work: Path, into: Path = SHIPPED) -> None:
     """The shipped card's metrics replaced by `work`'s eval of the shipped model itself (`vidgan eval` of
     checkpoints/NAME.safetensors), where the card's figures came from an eval that kept no per-image figures."""
+    if not (work / "eval.json").is_file():
+        sys.exit(f"ship: no eval.json in {work}: `vidgan eval -o {work}` of {into / name}.safetensors first")
     report = json.loads((work / "eval.json").read_text())
     model, shipped = into / f"{name}.safetensors", into / f"{name}.json"
     if (ROOT / report["model"]).resolve() != model.resolve():

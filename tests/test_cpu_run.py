@@ -175,6 +175,8 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     ship.remeasure("horse2zebra-fast", shipped_eval, into)
     remeasured = json.loads((into / "horse2zebra-fast.json").read_text())
     assert remeasured["metrics"]["evaluated_on"] == "testA" and len(remeasured["metrics"]["image_shifts"]) == 40
+    with pytest.raises(SystemExit, match="no eval.json"):
+        ship.remeasure("horse2zebra-fast", tmp_path / "nosuch", into)
     with pytest.raises(SystemExit, match="not .*zebra2horse-fast"):  # an eval of another model
         ship.remeasure("zebra2horse-fast", shipped_eval, into)
 

@@ -53,6 +53,11 @@ def stripes_left(report: dict) -> float:
     return report["stripes"]["translated"] / report["stripes"]["target_real"]
 
 
+def figures(report: dict) -> dict:
+    """An eval report's figures for a card's metrics: without the eval's own paths (model, a, b)."""
+    return {k: v for k, v in report.items() if k not in ("model", "a", "b")}
+
+
 def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
     """Whether `new` (an eval report) beats `old` (the shipped card's metrics, None where none ships): its
     colour-blind score higher, and what guards the scene (background shift, grid ratio) not higher beyond
@@ -85,8 +90,7 @@ def remeasure(name: str, work: Path, into: Path = SHIPPED) -> None:
     if (ROOT / report["model"]).resolve() != model.resolve():
         sys.exit(f"ship: {work} judged {report['model']}, not {model}")
     card = json.loads(shipped.read_text())
-    card["metrics"] = {"evaluated_on": card["metrics"]["evaluated_on"],
-                       **{k: v for k, v in report.items() if k not in ("model", "a", "b")}}  # fmt: skip
+    card["metrics"] = {"evaluated_on": card["metrics"]["evaluated_on"], **figures(report)}
     write_text(shipped, json.dumps(card, indent=2) + "\n")
     print(f"{shipped}: metrics from {work / 'eval.json'}")
 
@@ -150,7 +154,7 @@ def ship(name: str, limitations: str, force: bool = False, state: Path = STATE, 
         f"{masked}, a CycleGAN trained from a distilled pair on {trained_on(card['training']['runs'])} "
         f"({seen:,} of {aim:,} images)",
         metrics={"evaluated_on": f"horse2zebra {Path(report['a']).name} against {Path(report['b']).name}, 256x256, "
-                 f"fp32 on the CPU", **{k: v for k, v in report.items() if k not in ("model", "a", "b")}},
+                 f"fp32 on the CPU", **figures(report)},
         command="bash pipelines/cpu-run.sh (the CPU schedule of the recipe in the card's training record; "
         "docs/cpu-runs.md), then python pipelines/ship.py",
         limitations=limitations,

@@ -7,9 +7,14 @@ pipelines/cpu-run.sh eval` (.cpu-run/eval-a for horse2zebra-fast, eval-b for zeb
 docs/cpu-runs.md says it is better than what ships, each figure paired image by image with the shipped
 model's (vidgan/eval/paired.py: "higher" is higher by more than two of the difference's standard errors):
 
-    horse2zebra-fast   colour-blind judge score up; background shift and grid ratio not higher
-    zebra2horse-fast   judged horse by the colour-blind judge on at least 0.7 of testB, and above the
-                       shipped one's score if any; background shift not higher, stripes left no more
+    horse2zebra-fast   colour-blind judge score up, or background shift down where the shipped one's
+                       misses its target (2.0); none of score, background shift, grid ratio worse
+    zebra2horse-fast   judged horse by the colour-blind judge on at least 0.7 of testB; score up, or
+                       background shift down where the shipped one's misses its target; neither worse,
+                       stripes left no more
+
+A gain in the background shift counts only while the shipped model misses the target: below it, a
+falling shift is as often masks closing over animals as scenery spared (docs/quality.md, "The sky-c round").
 
 The colour judge is not in the rule: recolouring whole scenes won it (docs/quality.md, "A judge that colour
 cannot win"); the background shift is what says a model recoloured the scene. Nor is the colour-blind judge
@@ -45,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED, STATE, WORK = ROOT / "checkpoints", ROOT / "pipelines" / "horse2zebra-masked.state", ROOT / ".cpu-run"
 EVALS = {"horse2zebra-fast": "eval-a", "zebra2horse-fast": "eval-b"}
 MIN_REVERSE_SCORE = 0.7
+SHIFT_TARGET = 2.0  # issue 28's background shift, both directions
 PORTABLE = {"a": "horse2zebra trainA", "b": "horse2zebra trainB", "runs_dir": "runs"}  # for the machines' paths
 
 
@@ -60,8 +66,9 @@ def figures(report: dict) -> dict:
 
 def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
     """Whether `new` (an eval report) beats `old` (the shipped card's metrics, None where none ships): its
-    colour-blind score higher, and what guards the scene (background shift, grid ratio) not higher beyond
-    the test set's luck, judged image by image (vidgan/eval/paired.py)."""
+    colour-blind score higher, or its background shift lower beyond the test set's luck where the shipped
+    one's misses SHIFT_TARGET; and neither of them, nor the grid ratio, worse beyond that luck, judged image
+    by image (vidgan/eval/paired.py)."""
     score = new["blind_judge"]["score"]
     if old is not None and not comparable(old):
         sys.exit(f"ship: the shipped {name} card keeps no per-image figures to pair with: evaluate it and "
@@ -73,7 +80,8 @@ def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
         return True, f"judged horse on {score:.3f} of testB, background shift {new['background_shift']:.2f}"
     d = differences(new, old)
     verdict = f"against the shipped: colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}"
-    ok = d["score"].value > 0 and not d["shift"].higher()
+    gained = d["score"].value > 0 or (old["background_shift"] > SHIFT_TARGET and d["shift"].lower())
+    ok = gained and not d["score"].lower() and not d["shift"].higher()
     if name == "zebra2horse-fast":
         left, old_left = stripes_left(new), stripes_left(old)
         return ok and left <= old_left, f"{verdict}, stripes left {left:.2f} ({old_left:.2f})"

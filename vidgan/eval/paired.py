@@ -24,6 +24,10 @@ class Difference:
         """Whether the new figure is higher beyond the test set's luck."""
         return self.value > SIGNIFICANT * self.se
 
+    def lower(self) -> bool:
+        """Whether the new figure is lower beyond the test set's luck."""
+        return self.value < -SIGNIFICANT * self.se
+
     def __format__(self, form: str) -> str:
         return f"{self.value:+{form}} ±{self.se:{form}}"
 

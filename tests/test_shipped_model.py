@@ -68,9 +68,10 @@ def test_shipped_zebra2horse_fast_changes_the_zebras_and_keeps_the_scene(shared_
     translator = FrameTranslator(loaded.generator, torch.device("cpu"), "fp32")
     horses = translate_images(translator, zebras)
     changed = changed_regions(translator, zebras, horses)
-    assert np.mean([c.mean() for c in changed]) >= 0.2  # measured 0.38
-    assert stripe_energy(horses, changed) <= 0.5 * stripe_energy(zebras, changed)  # measured 0.37 of it
-    assert background_shift(zebras, horses) <= 3.0  # measured 1.74; the unmasked one it replaced: 7.09 on testB
+    # measured 0.18 (0.38 for the model it replaced, whose masks also opened over skies and paled them)
+    assert np.mean([c.mean() for c in changed]) >= 0.1
+    assert stripe_energy(horses, changed) <= 0.5 * stripe_energy(zebras, changed)  # measured 0.16 of it
+    assert background_shift(zebras, horses) <= 3.0  # measured 0.00; the unmasked one of before: 7.09 on testB
 
 
 def test_translate_on_a_cpu_names_the_fast_model(tmp_path, monkeypatch):

@@ -13,8 +13,8 @@ model's (vidgan/eval/paired.py: "higher" is higher by more than two of the diffe
                        background shift down where the shipped one's misses its target; neither worse,
                        stripes left no more
 
-A gain in the background shift counts only while the shipped model misses the target: below it, a
-falling shift is as often masks closing over animals as scenery spared (docs/quality.md, "The sky-c round").
+A gain in the background shift counts only while the shipped model misses the target: below it, a falling
+shift is as often masks closing over animals as scenery spared (docs/quality.md, "Less background for D_B").
 
 The colour judge is not in the rule: recolouring whole scenes won it (docs/quality.md, "A judge that colour
 cannot win"); the background shift is what says a model recoloured the scene. Nor is the colour-blind judge

@@ -124,8 +124,9 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     """pipelines/ship.py: horse2zebra-fast ships on a higher colour-blind judge score with background shift and
     grid not higher beyond two paired standard errors (or on a background shift lower beyond them while the
     shipped one's misses its target, the score not lower beyond them), zebra2horse-fast once judged horse on
-    0.7 of testB with no more background shift (so paired) and no more stripes left; the card keeps the state's training record,
-    takes the eval's figures, the speed of the shipped card of the same network, and the limitations given;
+    0.7 of testB with no more background shift (so paired) and no more stripes left; the card keeps the state's
+    training record, takes the eval's figures, the speed of the shipped card of the same network, and the
+    limitations given;
     a card whose eval kept no per-image figures is remeasured before anything is compared with it."""
     import importlib.util
 

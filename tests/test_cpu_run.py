@@ -126,8 +126,8 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     shipped one's misses its target, the score not lower beyond them), zebra2horse-fast once judged horse on
     0.7 of testB with no more background shift (so paired) and no more stripes left; the card keeps the state's
     training record, takes the eval's figures, the speed of the shipped card of the same network, and the
-    limitations given;
-    a card whose eval kept no per-image figures is remeasured before anything is compared with it."""
+    limitations given; a card whose eval kept no per-image figures is remeasured before anything is compared
+    with it."""
     import importlib.util
 
     from clips import inverter_config, write_inverted_pair

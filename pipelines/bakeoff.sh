@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Bake-offs (issue 28): variants of the CPU recipe trained for the same CPU time from the same start, then
 # evaluated alike; each round's table and pictures go into docs/quality.md. A round is a file,
-# pipelines/bakeoff/ROUND.sh, that sets `variants` (name:settings added to pipelines/bakeoff/base.toml),
-# `init` (the start), `budget` (CPU time per variant) and `parallel` (how many train at once).
+# pipelines/bakeoff/ROUND.sh, that sets `variants` (name:settings added to the recipe), `init` (the start),
+# `budget` (CPU time per variant), `parallel` (how many train at once) and, where it starts from the schedule's
+# settings, `recipe` (default pipelines/bakeoff/base.toml, the first round's ground; a round from the schedule
+# names pipelines/horse2zebra-masked.toml, so its variants list only what they change).
 #
 #   bash pipelines/bakeoff.sh start ROUND     train the variants not trained yet, PARALLEL at a time (one
 #                                             thread each, nice 19), each for BUDGET of its own CPU time
@@ -20,6 +22,7 @@ mode=${1:-status}
 round=${2:-masked}
 [ -f "pipelines/bakeoff/$round.sh" ] || { echo "bakeoff: no round $round (pipelines/bakeoff/*.sh)" >&2; exit 2; }
 parallel=2
+recipe=pipelines/bakeoff/base.toml
 # shellcheck source=/dev/null
 . "pipelines/bakeoff/$round.sh"
 data=${DATA:-../shared/data/horse2zebra}
@@ -41,7 +44,7 @@ print(max(1, round(s - json.load(open('$dir/compact/progress.json'))['train_seco
     command=(train --resume "$run" --save-compact "$dir/compact" --no-export --clock cpu --stop-after "${left}s" -q)
   else
     rm -rf "$dir/runs" "$dir/compact"
-    command=(train --recipe pipelines/bakeoff/base.toml --a "$data" --b "$data" --init-from "$init" "${settings[@]}"
+    command=(train --recipe "$recipe" --a "$data" --b "$data" --init-from "$init" "${settings[@]}"
       --runs-dir "$dir/runs" --save-compact "$dir/compact" --no-export --clock cpu --stop-after "$budget" -q)
   fi
   OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 nice -n 19 "${vidgan[@]}" "${command[@]}" >> "$dir/log.txt" 2>&1 &

@@ -25,6 +25,7 @@ parallel=2
 recipe=pipelines/bakeoff/base.toml
 # shellcheck source=/dev/null
 . "pipelines/bakeoff/$round.sh"
+[ -f "$recipe" ] || { echo "bakeoff: round $round names no recipe at $recipe" >&2; exit 2; }
 data=${DATA:-../shared/data/horse2zebra}
 work=${WORK:-.bakeoff/$round}
 if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi

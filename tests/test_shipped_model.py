@@ -70,7 +70,7 @@ def test_shipped_zebra2horse_fast_changes_the_zebras_and_keeps_the_scene(shared_
     changed = changed_regions(translator, zebras, horses)
     # measured 0.18 (0.38 for the cycle-b round's model, whose masks also opened over skies and paled them)
     assert np.mean([c.mean() for c in changed]) >= 0.1
-    assert stripe_energy(horses, changed) <= 0.5 * stripe_energy(zebras, changed)  # measured 0.14 of it
+    assert stripe_energy(horses, changed) <= 0.5 * stripe_energy(zebras, changed)  # measured 0.19 of it
     assert background_shift(zebras, horses) <= 3.0  # measured 0.00; the unmasked one of before: 7.09 on testB
 
 

@@ -2,7 +2,7 @@
 # it down at a price horse2zebra's score can pay. One cause the rounds have not touched is what D_A and G see:
 # 128-px crops of photos resized to 286, a fifth of each picture, where many crops of zebra photos are all
 # stripes and no edge of an animal, so a striped patch with no horse under it passes for a zebra photo. Crops from
-# smaller resizes (224, 192, 160: two fifths to two thirds of each picture) show more of the scene around each
+# smaller resizes (224, 192, 160: a third to two thirds of each picture) show more of the scene around each
 # animal, and its animals smaller, as the real zebra clip's are at the 256-px working size (its small zebras are
 # left as they were). The same networks and crop size, so the same CPU cost per image. From the schedule's
 # state, 30 CPU-minutes each, four at once.

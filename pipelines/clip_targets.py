@@ -33,7 +33,7 @@ from bakeoff_frames import clip_frames, translate
 from vidgan.engine.translator import FrameTranslator
 from vidgan.errors import VidganError
 from vidgan.eval.quality import CHANGED_LAB, background_shift, lab_distances
-from vidgan.eval.texture import stripe_energy
+from vidgan.eval.texture import image_stripe_energies, stripe_energy
 from vidgan.models.registry import load_model
 
 LIGHT_GREY = 170  # the "light background": Muybridge's ground and sky, not the horse
@@ -53,8 +53,8 @@ def figures(h2z: FrameTranslator, z2h: FrameTranslator, horse: list[np.ndarray],
     light = [x.mean(axis=2) > LIGHT_GREY for x in horse]  # the mean of R, G, B: the clip is black and white
     ground = [float(d[m].mean()) for d, m in zip(lab_distances(tensor(horse), tensor(striped)), light, strict=True)]
     out["muybridge light ground, mean"], out["muybridge light ground, worst"] = float(np.mean(ground)), max(ground)
-    gained = [stripe_energy(tensor([y]), [~m]) / stripe_energy(tensor([x]), [~m])
-              for x, y, m in zip(horse, striped, light, strict=True)]  # fmt: skip
+    dark = [~m for m in light]
+    gained = [y / x for x, y in zip(*(image_stripe_energies(tensor(f), dark) for f in (horse, striped)), strict=True)]
     out["muybridge stripes gained, mean"], out["muybridge stripes gained, least"] = float(np.mean(gained)), min(gained)
 
     kept = [float(d.mean()) for d in lab_distances(tensor(zebras), tensor([translate(h2z, x) for x in zebras]))]

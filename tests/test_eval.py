@@ -252,3 +252,53 @@ def test_target_kept_is_zero_for_untouched_images_and_grows_with_a_recolouring()
     assert lab_distance(images, bluer) > lab_distance(images, greyer) > 1.0
     shuffled = images[:, :, torch.randperm(64)]  # the same colours moved about: blurred, little changes
     assert lab_distance(images, shuffled) < lab_distance(images, bluer)
+
+
+def pasture(n: int) -> tuple[torch.Tensor, np.ndarray]:
+    """n synthetic photos, uint8 (n, 3, 128, 128): green grass above, a brown animal below left, sand below
+    right; and where the animal is, (128, 128) bool."""
+    rng = np.random.default_rng(0)
+    scenes = np.empty((n, 128, 128, 3), np.float64)
+    scenes[:, :64] = (70, 140, 50)  # grass
+    scenes[:, 64:] = (200, 180, 140)  # sand
+    animal = np.zeros((128, 128), bool)
+    animal[64:, :64] = True
+    scenes[:, animal] = (140, 90, 50)
+    scenes += rng.normal(0, 6, scenes.shape)
+    return torch.from_numpy(scenes.clip(0, 255).astype(np.uint8)).permute(0, 3, 1, 2).contiguous(), animal
+
+
+def striped(images: torch.Tensor, where: np.ndarray) -> torch.Tensor:
+    """The images with dark stripes 4 px wide every 8 px drawn where `where` is."""
+    stripes = torch.from_numpy(where & (np.arange(128)[None, :] % 8 < 4))
+    return torch.where(stripes, images // 4, images)
+
+
+def test_stripes_on_vegetation_see_stripes_on_the_grass_and_not_on_the_animal():
+    """The region is the input's green (grass), never the brown animal beside it; stripes drawn on the animal
+    leave the figure at 1, stripes drawn on the grass raise it; an image with no grass is left out (None),
+    and two models on the same images pair (the one striping the grass higher beyond its error)."""
+    from vidgan.eval.paired import differences
+    from vidgan.eval.spill import spill_figures, vegetation_regions
+
+    scenes, animal = pasture(6)
+    scenes[5] = scenes[5, :, 127:, :1]  # one image of sand and animal only: no grass
+    grass = np.zeros((128, 128), bool)
+    grass[:64] = True
+    regions = vegetation_regions(scenes)
+    assert not any(r[animal].any() for r in regions)
+    assert all(r.mean() > 0.3 for r in regions[:5]) and not regions[5].any()
+
+    on_animal, on_grass = striped(scenes, animal), striped(scenes, grass)
+    kept = spill_figures(scenes, on_animal, [animal] * 6)
+    spilled = spill_figures(scenes, on_grass, [grass] * 6)
+    assert kept["images"] == spilled["images"] == 5 and kept["image_stripes"][5] is None
+    assert kept["gained"] == pytest.approx(1.0) and kept["changed"] == 0.0
+    assert spilled["gained"] > 3 and spilled["changed"] > 0.9
+
+    def report(translated: torch.Tensor, spill: dict) -> dict:  # the other figures alike for both models
+        return {"blind_judge": {"hits": [1] * 6}, "image_shifts": [0.0] * 6, "spill": spill,
+                "texture": {"image_grid_shares": [[0.1, 0.1]] * 6}}  # fmt: skip
+
+    d = differences(report(on_grass, spilled), report(on_animal, kept))
+    assert d["spill"].higher() and d["spill"].value == pytest.approx(spilled["gained"] - kept["gained"])

@@ -39,8 +39,9 @@ def comparable(report: dict) -> bool:
 
 def differences(new: dict, old: dict) -> dict[str, Difference]:
     """The colour-blind score (`score`: the share of images judged the target), the background shift (`shift`:
-    the median of the images' shifts) and the grid ratio (`grid`) of `new` against `old`, both comparable and
-    of the same images in the same order."""
+    the median of the images' shifts), the grid ratio (`grid`) and, where both reports measured it, the stripes
+    gained on vegetation (`spill`, vidgan/eval/spill.py) of `new` against `old`, both comparable and of the same
+    images in the same order."""
     if len(new["image_shifts"]) != len(old["image_shifts"]):
         raise ValueError(f"reports of {len(new['image_shifts'])} and {len(old['image_shifts'])} images: not paired")
     hits = np.asarray(new["blind_judge"]["hits"], float), np.asarray(old["blind_judge"]["hits"], float)
@@ -57,8 +58,23 @@ def differences(new: dict, old: dict) -> dict[str, Difference]:
     def grid(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> float:
         return float((x.mean() - y.mean()) / r.mean())
 
-    return {
+    found = {
         "score": Difference(score(*hits), bootstrap_se(score, *hits)),
         "shift": Difference(shift(*shifts), bootstrap_se(shift, *shifts)),
         "grid": Difference(grid(out, old_out, ref), bootstrap_se(grid, out, old_out, ref)),
     }
+    if all("image_stripes" in r.get("spill", {}) for r in (new, old)):  # `vidgan eval` since 2026-12-06
+        # [translated, input] per image with vegetation enough (None without): the same inputs in both
+        pairs = [(n, o) for n, o in zip(new["spill"]["image_stripes"], old["spill"]["image_stripes"], strict=True)
+                 if n is not None]  # fmt: skip
+        columns = (
+            np.asarray([n[0] for n, _ in pairs]),
+            np.asarray([o[0] for _, o in pairs]),
+            np.asarray([n[1] for n, _ in pairs]),
+        )
+
+        def spill(x: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+            return float((x.sum() - y.sum()) / s.sum())
+
+        found["spill"] = Difference(spill(*columns), bootstrap_se(spill, *columns))
+    return found

@@ -23,7 +23,8 @@
    (`stripe_energy`) of the output where the model changed the input (its mask above 0.5, or for an
    unmasked model a blurred Lab distance over 10), beside the input's there and real target images' where
    the reverse model changes them: a zebra2horse that leaves the stripes keeps the input's; a real horse's
-   coat has little;
+   coat has little; "stripes on vegetation": the stripes gained where the input is green (grass, trees:
+   no animal's coat), which the background shift's medians do not see (spill.py);
 5. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
 6. for a distilled model (its card names a teacher), the PSNR of its translations to the teacher's;
 7. a contact sheet PNG of inputs and outputs.
@@ -46,6 +47,7 @@ from vidgan.engine.translator import FrameTranslator
 from vidgan.eval.distances import frechet_distance, kernel_inception_distance
 from vidgan.eval.inception import fid_inception
 from vidgan.eval.judge import Judge, image_files, load_images, load_judge
+from vidgan.eval.spill import spill_figures
 from vidgan.eval.texture import (
     HIGH_PASS_CROP,
     HIGH_PASS_SIGMA,
@@ -198,6 +200,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     changed = changed_regions(translator, real_a, fake_b)
     report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
+    report["spill"] = spill_figures(real_a, fake_b, changed)
     report |= shift_figures(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
     report["texture"] = {"high_pass_ratio": high_pass_ratio(real_a, fake_b), **grid_figures(real_a, fake_b),
@@ -249,6 +252,12 @@ def markdown(r: dict) -> str:
     if "target_real" in stripes:
         line += f", real target images where the reverse model changes them {stripes['target_real']:.2f}"
     lines.append(line)
+    spill = r.get("spill", {})
+    if spill.get("images"):
+        lines.append(f"- stripes on vegetation (green in the input, {spill['vegetation_share']:.0%} of "
+                     f"{spill['images']} images): translated over input **{spill['gained']:.2f}** (standard error "
+                     f"{spill['gained_se']:.2f}; 1: nothing drawn there); the model changed {spill['changed']:.0%} "
+                     f"of it")  # fmt: skip
     lines += [
         f"- background shift (median over images of each one's median blurred Lab distance, input to output): "
         f"**{r['background_shift']:.2f}** (standard error {r['background_shift_se']:.2f}; 0: left as it was)",

@@ -103,23 +103,28 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
-def stripe_energy(images: torch.Tensor, regions: list[np.ndarray]) -> float:
-    """Oriented texture, inside the regions: per wavelength, the local energy (a Gaussian window of one
+def image_stripe_energies(images: torch.Tensor, regions: list[np.ndarray]) -> list[float]:
+    """Oriented texture, inside each image's region: per wavelength, the local energy (a Gaussian window of one
     wavelength) of the grey image's Gabor responses at four orientations, strongest minus weakest. Stripes
     answer at one orientation and not across it; fur, grass and noise alike at all four, so they count
-    little, and a blurred stripe less than a sharp one. Summed over STRIPE_WAVELENGTHS, averaged over the
-    images' regions (an image with an empty region counts 0)."""
+    little, and a blurred stripe less than a sharp one. Summed over STRIPE_WAVELENGTHS, the mean over each
+    image's region (an empty region counts 0)."""
     kernels = []
     for wavelength in STRIPE_WAVELENGTHS:
         size = int(3 * wavelength) | 1
         bank = [cv2.getGaborKernel((size, size), wavelength / 2, np.pi * k / 4, wavelength, 1.0, 0, ktype=cv2.CV_32F)
                 for k in range(4)]  # fmt: skip
         kernels.append((wavelength, [k - k.mean() for k in bank]))
-    total = []
+    energies = []
     for luma, region in zip(_grey(images), regions, strict=True):
         energy = np.zeros_like(luma)
         for wavelength, bank in kernels:
             local = np.stack([cv2.GaussianBlur(cv2.filter2D(luma, -1, k) ** 2, (0, 0), wavelength) for k in bank])
             energy += local.max(axis=0) - local.min(axis=0)
-        total.append(float(energy[region].mean()) if region.any() else 0.0)
-    return float(np.mean(total))
+        energies.append(float(energy[region].mean()) if region.any() else 0.0)
+    return energies
+
+
+def stripe_energy(images: torch.Tensor, regions: list[np.ndarray]) -> float:
+    """`image_stripe_energies` averaged over the images."""
+    return float(np.mean(image_stripe_energies(images, regions)))

@@ -1,8 +1,9 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
-The colour-blind scores, background shifts and grid ratios carry their standard errors (±); below the table,
-each variant against the first (the control) on the same images, paired (vidgan/eval/paired.py): its
-difference and that difference's bootstrap standard error, far smaller than the two errors above together.
+The colour-blind scores, background shifts, grid ratios and stripes on grass (vidgan/eval/spill.py) carry
+their standard errors (±); below the table, each variant against the first (the control) on the same images,
+paired (vidgan/eval/paired.py): its difference and that difference's bootstrap standard error, far smaller
+than the two errors above together.
 
     python pipelines/bakeoff_table.py WORK VARIANT ...     (WORK: the round's folder, .bakeoff/ROUND)
 """
@@ -16,8 +17,9 @@ from pathlib import Path
 from vidgan.eval.paired import comparable, differences
 
 HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z greyed inputs | "
-          "h2z **background shift** | target kept | grid | h2z stripes (real zebras) | h2z changed share | "
-          "z2h colour-blind | z2h **background shift** | z2h stripes (real horses) | z2h changed share |")  # fmt: skip
+          "h2z **background shift** | target kept | grid | h2z stripes on grass | h2z stripes (real zebras) | "
+          "h2z changed share | z2h colour-blind | z2h **background shift** | z2h stripes (real horses) | "
+          "z2h changed share |")  # fmt: skip
 
 
 def _pm(figures: dict, key: str, form: str) -> str:
@@ -34,6 +36,7 @@ def row(work: Path, variant: str, a: dict, b: dict) -> str:
              _pm(a["blind_judge"], "greyed_score", ".3f") if "greyed_score" in a["blind_judge"] else "",
              _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", _pm(a["texture"], "grid_ratio", ".2f"),
+             _pm(a["spill"], "gained", ".2f") if a.get("spill", {}).get("images") else "",
              f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
              f"{a['stripes']['changed_share']:.2f}", _pm(b["blind_judge"], "score", ".3f"),
              _pm(b, "background_shift", ".2f"), f"{b['stripes']['translated']:.2f} ({b['stripes']['target_real']:.2f})",
@@ -46,9 +49,11 @@ def _evals(work: Path, variant: str) -> tuple[dict, dict]:
 
 
 def _paired(new: dict, old: dict, name: str) -> str:
-    """`name`'s colour-blind score, background shift and grid ratio against the control's, image by image."""
+    """`name`'s colour-blind score, background shift, grid ratio and stripes on vegetation (where both evals
+    measured it) against the control's, image by image."""
     d = differences(new, old)
-    return f"{name} colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}, grid {d['grid']:.2f}"
+    spill = f", stripes on grass {d['spill']:.2f}" if "spill" in d else ""
+    return f"{name} colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}, grid {d['grid']:.2f}{spill}"
 
 
 def comparison(variant: str, evals: tuple[dict, dict], control: str, control_evals: tuple[dict, dict]) -> str:

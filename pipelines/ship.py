@@ -8,10 +8,11 @@ docs/cpu-runs.md says it is better than what ships, each figure paired image by 
 model's (vidgan/eval/paired.py: "higher" is higher by more than two of the difference's standard errors):
 
     horse2zebra-fast   colour-blind judge score up, or background shift down where the shipped one's
-                       misses its target (2.0); none of score, background shift, grid ratio worse
+                       misses its target (2.0); none of score, background shift, grid ratio, stripes on
+                       grass worse
     zebra2horse-fast   judged horse by the colour-blind judge on at least 0.7 of testB; score up, or
-                       background shift down where the shipped one's misses its target; neither worse,
-                       stripes left no more
+                       background shift down where the shipped one's misses its target; none of score,
+                       background shift, stripes on grass worse, stripes left no more
 
 A gain in the background shift counts only while the shipped model misses the target: below it, a falling
 shift is as often masks closing over animals as scenery spared (docs/quality.md, "Less background for D_B").
@@ -23,7 +24,9 @@ shipped one's 0.857, the fade-b round's 0.821: docs/quality.md, "D_B's backgroun
 left (the stripe energy of the changed region over real horses' there, `stripes_left`; one figure over the
 test set, not paired) must not rise either. The guards are paired because a grid ratio over testA carries a
 standard error of about 0.45, as large as the differences it was deciding (docs/quality.md, "A ship rule that
-knows its errors").
+knows its errors"). The stripes on grass (vidgan/eval/spill.py) guard against the spill the background shift's
+medians cannot see: a striped patch of grass beside a horse (docs/quality.md, "Stripes on the grass"); a card
+evaluated before that figure existed is not held to it (`--remeasured` gives it one).
 
 --force ships regardless (say why in the commit). --state and --work ship a bake-off variant's model as
 its round evaluated it: `--state .bakeoff/ROUND/V/compact --work .bakeoff/ROUND/V`. The card keeps what the
@@ -67,8 +70,8 @@ def figures(report: dict) -> dict:
 def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
     """Whether `new` (an eval report) beats `old` (the shipped card's metrics, None where none ships): its
     colour-blind score higher, or its background shift lower beyond the test set's luck where the shipped
-    one's misses SHIFT_TARGET; and neither of them, nor the grid ratio, worse beyond that luck, judged image
-    by image (vidgan/eval/paired.py)."""
+    one's misses SHIFT_TARGET; and neither of them, nor the grid ratio (horse2zebra) or the stripes on grass
+    (where both measured them), worse beyond that luck, judged image by image (vidgan/eval/paired.py)."""
     score = new["blind_judge"]["score"]
     if old is not None and not comparable(old):
         sys.exit(f"ship: the shipped {name} card keeps no per-image figures to pair with: evaluate it and "
@@ -82,6 +85,9 @@ def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
     verdict = f"against the shipped: colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}"
     gained = d["score"].value > 0 or (old["background_shift"] > SHIFT_TARGET and d["shift"].lower())
     ok = gained and not d["score"].lower() and not d["shift"].higher()
+    if "spill" in d:  # both evals measured it (`vidgan eval` since 2026-12-06)
+        ok = ok and not d["spill"].higher()
+        verdict += f", stripes on grass {d['spill']:.2f}"
     if name == "zebra2horse-fast":
         left, old_left = stripes_left(new), stripes_left(old)
         return ok and left <= old_left, f"{verdict}, stripes left {left:.2f} ({old_left:.2f})"

@@ -103,20 +103,26 @@ def tiny_teacher(folder: Path) -> Path:
     return save_generator(build_generator(GeneratorConfig(ngf=4, n_blocks=1)), folder / "teacher.safetensors")
 
 
-def per_image(score: float, shift: float, grid: float, n: int = 40) -> dict:
+def per_image(score: float, shift: float, grid: float, n: int = 40, spill: float = 1.2) -> dict:
     """Eval figures of n images with these totals and a spread among images: hits of a colour-blind score,
-    shifts about a median, grid shares over sources of share 0.01 (the grid ratio `grid`)."""
+    shifts about a median, grid shares over sources of share 0.01 (the grid ratio `grid`), stripes on the
+    vegetation of half the images (the others have none) gained `spill` times."""
     rng = np.random.default_rng(int(score * 1000 + shift * 100 + grid * 10))
     hits = (np.arange(n) < round(score * n)).astype(int)
     shifts = shift + rng.normal(0, 0.5, n)
     shifts += shift - np.median(shifts)
     out = grid * 0.01 + rng.normal(0, 0.004, n)
     out += grid * 0.01 - out.mean()
+    grass = rng.uniform(3, 5, n)
+    striped = grass * spill + rng.normal(0, 0.1, n)
+    striped *= spill * grass[::2].sum() / striped[::2].sum()  # gained exactly `spill` over the counted half
+    image_stripes = [[t, g] if i % 2 == 0 else None for i, (t, g) in enumerate(zip(striped, grass, strict=True))]
     return {
         "blind_judge": {"score": float(hits.mean()), "hits": hits.tolist()},
         "background_shift": float(np.median(shifts)),
         "image_shifts": shifts.tolist(),
         "texture": {"grid_ratio": grid, "image_grid_shares": [[o, 0.01] for o in out]},
+        "spill": {"images": n // 2, "gained": spill, "image_stripes": image_stripes},
     }
 
 
@@ -159,11 +165,12 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     (into / "horse2zebra-fast.json").write_text(json.dumps(old))
     (into / "horse2zebra-fast.safetensors").write_bytes(b"")
 
-    def judged(name: str, score: float, grid: float = 4.0, shift: float = 12.0, stripes: float = 1.5) -> bool:
+    def judged(name: str, score: float, grid: float = 4.0, shift: float = 12.0, stripes: float = 1.5,
+               spill: float = 1.2) -> bool:  # fmt: skip
         folder = work / ship.EVALS[name]
         folder.mkdir(parents=True, exist_ok=True)
         report = {"model": str(state / f"{name}.safetensors"), "a": "testA", "b": "testB", "judge_score": 0.9,
-                  **per_image(score, shift, grid),
+                  **per_image(score, shift, grid, spill=spill),
                   "stripes": {"translated": stripes * 8.0, "target_real": 8.0}}  # fmt: skip
         (folder / "eval.json").write_text(json.dumps(report))
         return ship.ship(name, "stripes some horses", state=state, work=work, into=into)
@@ -185,6 +192,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     assert not judged("horse2zebra-fast", 0.55)  # the score down
     assert not judged("horse2zebra-fast", 0.7, grid=6.0)  # the grid up by 2.0, errors of about 0.1
     assert not judged("horse2zebra-fast", 0.7, shift=13.5)
+    assert not judged("horse2zebra-fast", 0.7, grid=4.1, shift=12.1, spill=1.5)  # more stripes on the grass
     assert not (into / "horse2zebra-fast.safetensors").stat().st_size  # nothing shipped yet
     assert judged("horse2zebra-fast", 0.7, grid=4.1, shift=12.1)  # higher within the test set's luck
     card = json.loads((into / "horse2zebra-fast.json").read_text())
@@ -241,7 +249,8 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     table = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(table)
 
-    def variant(name: str, hits: list[int], shifts: list[float], grid_out: list[float] | None) -> None:
+    def variant(name: str, hits: list[int], shifts: list[float], grid_out: list[float] | None,
+                spill: list | None = None) -> None:  # fmt: skip
         (tmp_path / name / "compact").mkdir(parents=True)
         (tmp_path / name / "compact" / "progress.json").write_text(
             json.dumps({"train_seconds": 1800, "images_seen": 3000})
@@ -257,18 +266,28 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
                                       **greyed},
                       "image_shifts": shifts, "target_kept": {"lab_distance": 1.0}, "texture": texture,
                       "stripes": {"translated": 9.0, "target_real": 8.0, "changed_share": 0.2}}  # fmt: skip
+            if spill is not None:
+                gained = sum(t for t, _ in filter(None, spill)) / sum(g for _, g in filter(None, spill))
+                report["spill"] = {"images": 3, "gained": gained, "gained_se": 0.1, "image_stripes": spill}
             (tmp_path / name / f"eval-{d}" / "eval.json").write_text(json.dumps(report))
 
-    variant("control", [1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0], [0.02, 0.03, 0.05, 0.02])
-    variant("better", [1, 1, 1, 0], [0.5, 1.0, 1.5, 2.0], [0.01, 0.02, 0.02, 0.01])
+    variant("control", [1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0], [0.02, 0.03, 0.05, 0.02], [[4, 4], [4, 4], None, [8, 4]])
+    variant("better", [1, 1, 1, 0], [0.5, 1.0, 1.5, 2.0], [0.01, 0.02, 0.02, 0.01], [[4, 4], [4, 4], None, [4, 4]])
     variant("older", [1, 1, 1, 1], [0.5, 1.0, 1.5, 2.0], None)
     table.main(tmp_path, ["control", "better", "older"])
     out = capsys.readouterr().out
-    assert "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 0.500 ±0.050 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 |" in out
+    assert (
+        "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 0.500 ±0.050 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 | 1.00 ±0.10 |"
+        in out
+    )
+    assert (
+        "| control | 30 | 3,000 | 0.900 | 0.500 ±0.040 | 0.500 ±0.050 | 2.50 ±0.10 | 1.00 | 2.00 ±0.50 | 1.33 ±0.10 |"
+        in out
+    )
     assert "| older | 30 | 3,000 | 0.900 | 1.000 ±0.040 |  | 1.25 ±0.10 |" in out  # before the greyed score
     # score 0.75 - 0.5; median shift 1.25 - 2.5; grid (0.015 - 0.03) / 0.01 = -1.5
     better = next(line for line in out.splitlines() if line.startswith("- better against control"))
     assert "h2z colour-blind +0.250 ±" in better and "background shift -1.25 ±" in better
-    assert "grid -1.50 ±" in better
+    assert "grid -1.50 ±" in better and "stripes on grass -0.33 ±" in better  # (12 - 16) / 12, over the 3 with grass
     older = next(line for line in out.splitlines() if line.startswith("- older against control"))
     assert "not paired" in older and "±" not in older

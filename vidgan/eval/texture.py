@@ -103,14 +103,15 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
-def image_stripe_energies(images: torch.Tensor, regions: list[np.ndarray]) -> list[float]:
+def image_stripe_energies(images: torch.Tensor, regions: list[np.ndarray],
+                          wavelengths: tuple[float, ...] = STRIPE_WAVELENGTHS) -> list[float]:  # fmt: skip
     """Oriented texture, inside each image's region: per wavelength, the local energy (a Gaussian window of one
     wavelength) of the grey image's Gabor responses at four orientations, strongest minus weakest. Stripes
     answer at one orientation and not across it; fur, grass and noise alike at all four, so they count
-    little, and a blurred stripe less than a sharp one. Summed over STRIPE_WAVELENGTHS, the mean over each
+    little, and a blurred stripe less than a sharp one. Summed over the wavelengths (px), the mean over each
     image's region (an empty region counts 0)."""
     kernels = []
-    for wavelength in STRIPE_WAVELENGTHS:
+    for wavelength in wavelengths:
         size = int(3 * wavelength) | 1
         bank = [cv2.getGaborKernel((size, size), wavelength / 2, np.pi * k / 4, wavelength, 1.0, 0, ktype=cv2.CV_32F)
                 for k in range(4)]  # fmt: skip

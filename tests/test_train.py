@@ -153,6 +153,11 @@ def test_data_folders(tmp_path):
     domain = load_domain(root, "A", config, quiet=True)
     assert len(domain) == 2 and domain.skipped == 1
     assert all(im.shape == (3, 36, 36) and im.dtype == torch.uint8 for im in domain.images)
+    own_b = TrainConfig(load_size=36, load_size_b=48, crop_size=32)  # domain B resized to its own size
+    assert load_domain(root, "A", own_b, quiet=True).images[0].shape == (3, 36, 36)
+    assert load_domain(root, "B", own_b, quiet=True).images[0].shape == (3, 48, 48)  # no trainB: the folder
+    with pytest.raises(UsageError, match="load size 24 is smaller than the crop 32"):
+        TrainConfig(load_size=36, load_size_b=24, crop_size=32).validate()
     with pytest.raises(VidganError, match="smaller than the 32 px crop"):
         load_domain(root, "A", TrainConfig(preprocess="crop", crop_size=32), quiet=True)
     (tmp_path / "empty").mkdir()

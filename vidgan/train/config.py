@@ -22,6 +22,7 @@ class TrainConfig:
     name: str = "mypair"  # run and model name; export writes NAME (A->B) and its reverse
     runs_dir: str = "runs"  # runs live in RUNS_DIR/NAME
     load_size: int = 286  # resize to this square first (official: 286) ...
+    load_size_b: int | None = None  # domain B's own (unset: load_size): a crop of a smaller resize shows more scene
     crop_size: int = 256  # ... then random-crop this (official: 256)
     preprocess: str = "resize_and_crop"  # resize_and_crop | crop (no resize) | resize (to crop_size, no crop)
     flip: bool = True  # random horizontal flips
@@ -139,8 +140,9 @@ class TrainConfig:
             raise UsageError(f"unknown generator {self.generator!r}: {' or '.join(FAMILIES)}")
         if self.preprocess not in ("resize_and_crop", "crop", "resize"):
             raise UsageError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
-        if self.preprocess == "resize_and_crop" and self.load_size < self.crop_size:
-            raise UsageError(f"load size {self.load_size} is smaller than the crop {self.crop_size}")
+        smallest = min(self.load_size, self.load_size_b or self.load_size)
+        if self.preprocess == "resize_and_crop" and smallest < self.crop_size:
+            raise UsageError(f"load size {smallest} is smaller than the crop {self.crop_size}")
         if not 0 <= self.grey_share <= 1:
             raise UsageError(f"grey_share is a share of the training images, in [0, 1] (got {self.grey_share:g})")
         if self.crop_size % 4:

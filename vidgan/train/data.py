@@ -2,7 +2,8 @@
 
 Each domain is a folder of images (any size; greyscale and alpha become RGB; a `trainA`/`trainB` inside is
 used when present) or of video clips, from which `frames_per_clip` frames are taken evenly. Images are
-resized once at load time (official `resize_and_crop`: to load_size x load_size, bicubic) and kept as
+resized once at load time (official `resize_and_crop`: to load_size x load_size, bicubic; domain B's may
+have its own, load_size_b) and kept as
 uint8 on the training device, so a step is one gather there: the GPU never waits for JPEG decoding.
 
 Which images a step sees, and their crops and flips, depend only on (seed, position in the image sequence):
@@ -51,8 +52,9 @@ def domain_folder(path: str | Path, side: str) -> Path:
     return nested if nested.is_dir() else path
 
 
-def _target_size(config: TrainConfig) -> int | None:
-    return {"resize_and_crop": config.load_size, "resize": config.crop_size}.get(config.preprocess)
+def _target_size(config: TrainConfig, side: str) -> int | None:
+    load = config.load_size_b if side == "B" and config.load_size_b else config.load_size
+    return {"resize_and_crop": load, "resize": config.crop_size}.get(config.preprocess)
 
 
 def _to_tensor(image: Image.Image, size: int | None) -> torch.Tensor:
@@ -77,7 +79,7 @@ def load_domain(path: str | Path, side: str, config: TrainConfig, quiet: bool = 
     """Read every image (and sampled video frames) of one domain into memory."""
     folder = domain_folder(path, side)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    size = _target_size(config)
+    size = _target_size(config, side)
 
     def read(file: Path) -> list[torch.Tensor] | None:
         """The file's images; None if it cannot be read. Runs in threads: decoding releases the GIL."""

@@ -230,6 +230,21 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     return report
 
 
+def _stripe_lines(r: dict) -> list[str]:
+    """The report's stripes where the model changed the input, and on vegetation, as markdown lines."""
+    stripes = r["stripes"]
+    line = (f"- stripes (oriented texture energy) where the model changed the input ({stripes['changed_share']:.0%} "
+            f"of it): translated {stripes['translated']:.2f}, input {stripes['source']:.2f}")  # fmt: skip
+    if "target_real" in stripes:
+        line += f", real target images where the reverse model changes them {stripes['target_real']:.2f}"
+    spill = r.get("spill", {})
+    if not spill.get("images"):
+        return [line]
+    return [line, f"- stripes on vegetation (green in the input, {spill['vegetation_share']:.0%} of {spill['images']} "
+                  f"images): translated over input **{spill['gained']:.2f}** (standard error {spill['gained_se']:.2f}; "
+                  f"1: nothing drawn there); the model changed {spill['changed']:.0%} of it"]  # fmt: skip
+
+
 def markdown(r: dict) -> str:
     lines = [
         f"# Evaluation of {r['model']}",
@@ -246,18 +261,7 @@ def markdown(r: dict) -> str:
                      f"**{blind['score']:.3f}** (standard error {blind['score_se']:.3f}); of the inputs greyed "
                      f"(black-and-white footage): {blind['greyed_score']:.3f} "
                      f"({blind['greyed_score_se']:.3f})")  # fmt: skip
-    stripes = r["stripes"]
-    line = (f"- stripes (oriented texture energy) where the model changed the input ({stripes['changed_share']:.0%} "
-            f"of it): translated {stripes['translated']:.2f}, input {stripes['source']:.2f}")  # fmt: skip
-    if "target_real" in stripes:
-        line += f", real target images where the reverse model changes them {stripes['target_real']:.2f}"
-    lines.append(line)
-    spill = r.get("spill", {})
-    if spill.get("images"):
-        lines.append(f"- stripes on vegetation (green in the input, {spill['vegetation_share']:.0%} of "
-                     f"{spill['images']} images): translated over input **{spill['gained']:.2f}** (standard error "
-                     f"{spill['gained_se']:.2f}; 1: nothing drawn there); the model changed {spill['changed']:.0%} "
-                     f"of it")  # fmt: skip
+    lines += _stripe_lines(r)
     lines += [
         f"- background shift (median over images of each one's median blurred Lab distance, input to output): "
         f"**{r['background_shift']:.2f}** (standard error {r['background_shift_se']:.2f}; 0: left as it was)",

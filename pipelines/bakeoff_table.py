@@ -1,9 +1,9 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
-The colour-blind scores, background shifts, grid ratios and stripes on grass (vidgan/eval/spill.py) carry
-their standard errors (±); below the table, each variant against the first (the control) on the same images,
-paired (vidgan/eval/paired.py): its difference and that difference's bootstrap standard error, far smaller
-than the two errors above together.
+The colour-blind scores, background shifts, grid ratios, stripes on grass (vidgan/eval/spill.py) and stripes
+kept on testB's zebras (vidgan/eval/coat.py) carry their standard errors (±); below the table, each variant
+against the first (the control) on the same images, paired (vidgan/eval/paired.py): its difference and that
+difference's bootstrap standard error, far smaller than the two errors above together.
 
     python pipelines/bakeoff_table.py WORK VARIANT ...     (WORK: the round's folder, .bakeoff/ROUND)
 """
@@ -18,7 +18,7 @@ from vidgan.eval.paired import comparable, differences
 
 HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z greyed inputs | "
           "h2z **background shift** | target kept | grid | h2z stripes on grass | h2z stripes (real zebras) | "
-          "h2z changed share | z2h colour-blind | z2h **background shift** | z2h stripes (real horses) | "
+          "h2z changed share | z2h colour-blind | z2h **background shift** | z2h stripes on the coats | "
           "z2h changed share |")  # fmt: skip
 
 
@@ -26,6 +26,12 @@ def _pm(figures: dict, key: str, form: str) -> str:
     """A figure with its standard error where the eval measured one (`vidgan eval` since 2026-12-05)."""
     se = figures.get(f"{key}_se")
     return f"{figures[key]:{form}}" + (f" ±{se:{form}}" if se is not None else "")
+
+
+def _region(report: dict, key: str, figure: str) -> str:
+    """A region's stripes figure with its error, empty where the eval did not measure it or counted no image."""
+    found = report.get(key, {})
+    return _pm(found, figure, ".2f") if found.get("images") else ""
 
 
 def row(work: Path, variant: str, a: dict, b: dict) -> str:
@@ -36,10 +42,10 @@ def row(work: Path, variant: str, a: dict, b: dict) -> str:
              _pm(a["blind_judge"], "greyed_score", ".3f") if "greyed_score" in a["blind_judge"] else "",
              _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", _pm(a["texture"], "grid_ratio", ".2f"),
-             _pm(a["spill"], "gained", ".2f") if a.get("spill", {}).get("images") else "",
+             _region(a, "spill", "gained"),
              f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
              f"{a['stripes']['changed_share']:.2f}", _pm(b["blind_judge"], "score", ".3f"),
-             _pm(b, "background_shift", ".2f"), f"{b['stripes']['translated']:.2f} ({b['stripes']['target_real']:.2f})",
+             _pm(b, "background_shift", ".2f"), _region(b, "coat", "ratio"),
              f"{b['stripes']['changed_share']:.2f}"]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
 
@@ -48,12 +54,15 @@ def _evals(work: Path, variant: str) -> tuple[dict, dict]:
     return tuple(json.loads((work / variant / f"eval-{d}" / "eval.json").read_text()) for d in "ab")
 
 
-def _paired(new: dict, old: dict, name: str) -> str:
-    """`name`'s colour-blind score, background shift, grid ratio and stripes on vegetation (where both evals
-    measured it) against the control's, image by image."""
+REGIONS = {"spill": "stripes on grass", "coat": "stripes on the coats"}
+
+
+def _paired(new: dict, old: dict, name: str, regions: tuple[str, ...]) -> str:
+    """`name`'s colour-blind score, background shift, grid ratio and stripes in `regions` (those of REGIONS
+    both evals measured) against the control's, image by image."""
     d = differences(new, old)
-    spill = f", stripes on grass {d['spill']:.2f}" if "spill" in d else ""
-    return f"{name} colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}, grid {d['grid']:.2f}{spill}"
+    extra = "".join(f", {REGIONS[key]} {d[key]:.2f}" for key in regions if key in d)
+    return f"{name} colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}, grid {d['grid']:.2f}{extra}"
 
 
 def comparison(variant: str, evals: tuple[dict, dict], control: str, control_evals: tuple[dict, dict]) -> str:
@@ -61,7 +70,9 @@ def comparison(variant: str, evals: tuple[dict, dict], control: str, control_eva
     if not all(comparable(e) for e in (*evals, *control_evals)):
         return f"- {variant} against {control}: not paired (an eval of before 2026-12-05 kept no per-image figures)"
     (a, b), (ca, cb) = evals, control_evals
-    return f"- {variant} against {control}: " + "; ".join((_paired(a, ca, "h2z"), _paired(b, cb, "z2h")))
+    return f"- {variant} against {control}: " + "; ".join(
+        (_paired(a, ca, "h2z", ("spill",)), _paired(b, cb, "z2h", ("spill", "coat")))
+    )
 
 
 def main(work: Path, variants: list[str]) -> None:

@@ -302,3 +302,44 @@ def test_stripes_on_vegetation_see_stripes_on_the_grass_and_not_on_the_animal():
 
     d = differences(report(on_grass, spilled), report(on_animal, kept))
     assert d["spill"].higher() and d["spill"].value == pytest.approx(spilled["gained"] - kept["gained"])
+
+
+def test_stripes_on_the_coats_find_the_zebra_in_the_input_and_count_a_zebra_left_alone():
+    """The region is the input's striped black-and-white coat, not the one sharp edge of a horizon; a model that
+    leaves the zebra keeps its stripes there (1), one that paints it a smooth brown keeps next to none, one that
+    paints half of it about half, whatever its own mask says; two models on the same images pair."""
+    from vidgan.eval.coat import coat_figures, striped_regions
+    from vidgan.eval.paired import differences
+
+    rng = np.random.default_rng(0)
+    scenes = np.empty((4, 128, 128, 3), np.float64)
+    scenes[:, :40] = 230  # a white sky over dark ground: one strong, colourless edge
+    scenes[:, 40:] = 60
+    zebra = np.zeros((128, 128), bool)
+    zebra[76:124, 8:72] = True
+    scenes[:, zebra] = 235
+    scenes[:, zebra & (np.arange(128)[None, :] % 8 < 4)] = 25  # stripes 4 px wide every 8 px
+    scenes = torch.from_numpy((scenes + rng.normal(0, 4, scenes.shape)).clip(0, 255).astype(np.uint8))
+    scenes = scenes.permute(0, 3, 1, 2).contiguous()
+    regions = striped_regions(scenes)
+    inner = np.zeros_like(zebra)
+    inner[84:116, 16:64] = True
+    assert all(r[inner].mean() > 0.9 and r.mean() > 0.1 for r in regions)
+    assert not any(r[30:50, 80:].any() for r in regions)  # the horizon, away from the zebra
+
+    brown = torch.tensor([140, 90, 50], dtype=torch.uint8)[:, None, None]
+    half = zebra & (np.arange(128)[None, :] < 40)
+    painted = {"left alone": scenes, "brown": torch.where(torch.from_numpy(zebra), brown, scenes),
+               "half brown": torch.where(torch.from_numpy(half), brown, scenes)}  # fmt: skip
+    everywhere = [np.ones((128, 128), bool)] * 4  # what each model's mask says: it changed it all
+    found = {name: coat_figures(scenes, images, everywhere) for name, images in painted.items()}
+    assert all(f["images"] == 4 and f["changed"] == 1.0 for f in found.values())
+    assert found["left alone"]["ratio"] == pytest.approx(1.0)
+    assert found["brown"]["ratio"] < 0.1 and 0.3 < found["half brown"]["ratio"] < 0.7
+
+    def report(coat: dict) -> dict:  # the other figures alike for both models
+        return {"blind_judge": {"hits": [1] * 4}, "image_shifts": [0.0] * 4, "coat": coat,
+                "texture": {"image_grid_shares": [[0.1, 0.1]] * 4}}  # fmt: skip
+
+    d = differences(report(found["half brown"]), report(found["brown"]))
+    assert d["coat"].higher() and "spill" not in d

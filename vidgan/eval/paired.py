@@ -40,8 +40,8 @@ def comparable(report: dict) -> bool:
 def differences(new: dict, old: dict) -> dict[str, Difference]:
     """The colour-blind score (`score`: the share of images judged the target), the background shift (`shift`:
     the median of the images' shifts), the grid ratio (`grid`) and, where both reports measured it, the stripes
-    gained on vegetation (`spill`, vidgan/eval/spill.py) of `new` against `old`, both comparable and of the same
-    images in the same order."""
+    gained on vegetation (`spill`, vidgan/eval/spill.py) and kept on striped coats (`coat`, vidgan/eval/coat.py)
+    of `new` against `old`, both comparable and of the same images in the same order."""
     if len(new["image_shifts"]) != len(old["image_shifts"]):
         raise ValueError(f"reports of {len(new['image_shifts'])} and {len(old['image_shifts'])} images: not paired")
     hits = np.asarray(new["blind_judge"]["hits"], float), np.asarray(old["blind_judge"]["hits"], float)
@@ -63,18 +63,23 @@ def differences(new: dict, old: dict) -> dict[str, Difference]:
         "shift": Difference(shift(*shifts), bootstrap_se(shift, *shifts)),
         "grid": Difference(grid(out, old_out, ref), bootstrap_se(grid, out, old_out, ref)),
     }
-    if all("image_stripes" in r.get("spill", {}) for r in (new, old)):  # `vidgan eval` since 2026-12-06
-        # [translated, input] per image with vegetation enough (None without): the same inputs in both
-        pairs = [(n, o) for n, o in zip(new["spill"]["image_stripes"], old["spill"]["image_stripes"], strict=True)
-                 if n is not None]  # fmt: skip
-        columns = (
-            np.asarray([n[0] for n, _ in pairs]),
-            np.asarray([o[0] for _, o in pairs]),
-            np.asarray([n[1] for n, _ in pairs]),
-        )
-
-        def spill(x: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
-            return float((x.sum() - y.sum()) / s.sum())
-
-        found["spill"] = Difference(spill(*columns), bootstrap_se(spill, *columns))
+    for key in ("spill", "coat"):  # where both reports measured it (`vidgan eval` since 2026-12-06)
+        if all("image_stripes" in r.get(key, {}) for r in (new, old)):
+            found[key] = _region_difference(new[key]["image_stripes"], old[key]["image_stripes"])
     return found
+
+
+def _region_difference(new: list, old: list) -> Difference:
+    """Two models' stripes in the same inputs' regions (vidgan/eval/texture.py's `region_stripes`: [translated,
+    input] per image, None for an image not counted): the difference of their ratios."""
+    pairs = [(n, o) for n, o in zip(new, old, strict=True) if n is not None]
+    columns = (
+        np.asarray([n[0] for n, _ in pairs]),
+        np.asarray([o[0] for _, o in pairs]),
+        np.asarray([n[1] for n, _ in pairs]),
+    )
+
+    def ratio(x: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+        return float((x.sum() - y.sum()) / s.sum())
+
+    return Difference(ratio(*columns), bootstrap_se(ratio, *columns))

@@ -13,8 +13,7 @@ import cv2
 import numpy as np
 import torch
 
-from vidgan.eval.texture import image_stripe_energies
-from vidgan.eval.uncertainty import bootstrap_se
+from vidgan.eval.texture import region_stripes
 
 GREEN_A = -5.0  # CIE Lab a* below this: green (a horse's brown, black, white and grey sit at 0 or above)
 YELLOW_B = 5.0  # and b* above this: yellow-green vegetation, not the blue-green of skies and water
@@ -34,34 +33,12 @@ def vegetation_regions(images: torch.Tensor) -> list[np.ndarray]:
     return regions
 
 
-def gained(energies: np.ndarray) -> float:
-    """Stripes gained on vegetation: the translations' stripe energy there over the inputs', both summed over the
-    images (1: nothing drawn); `energies` is (N, 2): [translated, input] per image."""
-    return float(energies[:, 0].sum() / energies[:, 1].sum())
-
-
 def spill_figures(source: torch.Tensor, translated: torch.Tensor, changed: list[np.ndarray]) -> dict:
-    """Over the images with vegetation on at least MIN_SHARE of them: the stripes gained there (`gained`, with its
-    bootstrap standard error), and the mean share of it the model changed (`changed`: its mask, or for an
-    unmasked model the blurred colour distance, vidgan.eval.quality.changed_regions). Each image's
-    [translated, input] stripe energy (`image_stripes`, None for an image without enough vegetation) is kept
-    so that two models can be compared image by image (vidgan/eval/paired.py). Only `images`, 0, where no image
-    has enough."""
-    regions = vegetation_regions(source)
-    counted = [i for i, r in enumerate(regions) if r.mean() >= MIN_SHARE]
-    if not counted:
-        return {"images": 0}
-    regions_counted = [regions[i] for i in counted]
-    inside = torch.from_numpy(np.stack(regions_counted))[:, None]  # (n, 1, H, W)
-    # the translation's vegetation on the input's own animal: the Gabor filters reach some 25 px, so stripes
-    # drawn on the animal, as they should be, would otherwise count on the grass beside it
-    pasted = torch.where(inside, translated[counted], source[counted])
-    energies = np.stack([image_stripe_energies(images, regions_counted) for images in (pasted, source[counted])], 1)
-    per_image: list[list[float] | None] = [None] * len(source)
-    for i, pair in zip(counted, energies.tolist(), strict=True):
-        per_image[i] = pair
-    se = bootstrap_se(lambda t, s: gained(np.stack([t, s], 1)), *energies.T)
-    return {"images": len(counted), "vegetation_share": float(np.mean([r.mean() for r in regions_counted])),
-            "gained": gained(energies), "gained_se": se,
-            "changed": float(np.mean([changed[i][regions[i]].mean() for i in counted])),
-            "image_stripes": per_image}  # fmt: skip
+    """`region_stripes` on the inputs' vegetation, over the images with it on at least MIN_SHARE of them: the
+    stripes gained there (`gained`, 1: nothing drawn; `gained_se`), the region's share (`vegetation_share`), the
+    share of it the model changed and each image's energies (`image_stripes`)."""
+    found = region_stripes(source, translated, vegetation_regions(source), changed, MIN_SHARE)
+    if not found["images"]:
+        return found
+    names = {"share": "vegetation_share", "ratio": "gained", "ratio_se": "gained_se"}  # as cards since 2026-12-06
+    return {names.get(key, key): value for key, value in found.items()}

@@ -103,27 +103,58 @@ def scene_correlation(source: torch.Tensor, translated: torch.Tensor) -> list[fl
             for a, b in zip(_grey(source), _grey(translated), strict=True)]  # fmt: skip
 
 
-def image_stripe_energies(images: torch.Tensor, regions: list[np.ndarray],
-                          wavelengths: tuple[float, ...] = STRIPE_WAVELENGTHS) -> list[float]:  # fmt: skip
-    """Oriented texture, inside each image's region: per wavelength, the local energy (a Gaussian window of one
-    wavelength) of the grey image's Gabor responses at four orientations, strongest minus weakest. Stripes
-    answer at one orientation and not across it; fur, grass and noise alike at all four, so they count
-    little, and a blurred stripe less than a sharp one. Summed over the wavelengths (px), the mean over each
-    image's region (an empty region counts 0)."""
+def stripe_energy_maps(images: torch.Tensor, wavelengths: tuple[float, ...] = STRIPE_WAVELENGTHS) -> list[np.ndarray]:
+    """Oriented texture, per pixel: per wavelength, the local energy (a Gaussian window of one wavelength) of
+    the grey image's Gabor responses at four orientations, strongest minus weakest, summed over the wavelengths
+    (px). Stripes answer at one orientation and not across it; fur, grass and noise alike at all four, so they
+    count little, and a blurred stripe less than a sharp one. uint8 (N, 3, H, W) -> N float32 (H, W)."""
     kernels = []
     for wavelength in wavelengths:
         size = int(3 * wavelength) | 1
         bank = [cv2.getGaborKernel((size, size), wavelength / 2, np.pi * k / 4, wavelength, 1.0, 0, ktype=cv2.CV_32F)
                 for k in range(4)]  # fmt: skip
         kernels.append((wavelength, [k - k.mean() for k in bank]))
-    energies = []
-    for luma, region in zip(_grey(images), regions, strict=True):
+    maps = []
+    for luma in _grey(images):
         energy = np.zeros_like(luma)
         for wavelength, bank in kernels:
             local = np.stack([cv2.GaussianBlur(cv2.filter2D(luma, -1, k) ** 2, (0, 0), wavelength) for k in bank])
             energy += local.max(axis=0) - local.min(axis=0)
-        energies.append(float(energy[region].mean()) if region.any() else 0.0)
-    return energies
+        maps.append(energy)
+    return maps
+
+
+def image_stripe_energies(images: torch.Tensor, regions: list[np.ndarray],
+                          wavelengths: tuple[float, ...] = STRIPE_WAVELENGTHS) -> list[float]:  # fmt: skip
+    """`stripe_energy_maps`' mean over each image's region (an empty region counts 0)."""
+    return [float(energy[region].mean()) if region.any() else 0.0
+            for energy, region in zip(stripe_energy_maps(images, wavelengths), regions, strict=True)]  # fmt: skip
+
+
+def region_stripes(source: torch.Tensor, translated: torch.Tensor, regions: list[np.ndarray],
+                   changed: list[np.ndarray], min_share: float) -> dict:  # fmt: skip
+    """Stripes in regions found in the inputs alone (so the same for every model judged on the same images), over
+    the images where the region covers at least `min_share`: the translations' stripe energy there over the
+    inputs' (summed over the images, with its bootstrap standard error), the region's mean share of the image, and the
+    mean share of it the model changed (`changed`: its mask, or for an unmasked model the blurred colour
+    distance). Each image's [translated, input] energy (`image_stripes`, None for an image not counted) is kept
+    so that two models can be compared image by image (vidgan/eval/paired.py). Only `images`, 0, where no
+    image counts. uint8 (N, 3, H, W) images; (H, W) bool regions."""
+    counted = [i for i, r in enumerate(regions) if r.mean() >= min_share]
+    if not counted:
+        return {"images": 0}
+    inside = [regions[i] for i in counted]
+    # the translation's region on the input's surroundings: the Gabor filters reach some 25 px, so what the
+    # model draws next to the region (an animal beside the grass) would otherwise count inside it
+    pasted = torch.where(torch.from_numpy(np.stack(inside))[:, None], translated[counted], source[counted])
+    energies = np.stack([image_stripe_energies(images, inside) for images in (pasted, source[counted])], 1)
+    per_image: list[list[float] | None] = [None] * len(source)
+    for i, pair in zip(counted, energies.tolist(), strict=True):
+        per_image[i] = pair
+    return {"images": len(counted), "share": float(np.mean([r.mean() for r in inside])),
+            "ratio": _share_ratio(*energies.T), "ratio_se": bootstrap_se(_share_ratio, *energies.T),
+            "changed": float(np.mean([changed[i][regions[i]].mean() for i in counted])),
+            "image_stripes": per_image}  # fmt: skip
 
 
 def stripe_energy(images: torch.Tensor, regions: list[np.ndarray]) -> float:

@@ -8,14 +8,17 @@ docs/cpu-runs.md says it is better than what ships, each figure paired image by 
 model's (vidgan/eval/paired.py: "higher" is higher by more than two of the difference's standard errors):
 
     horse2zebra-fast   colour-blind judge score up, or background shift down where the shipped one's
-                       misses its target (2.0); none of score, background shift, grid ratio, stripes on
-                       grass worse
+                       misses its target (2.0); none of score, background shift (its median or mean over
+                       the images), grid ratio, stripes on grass worse
     zebra2horse-fast   judged horse by the colour-blind judge on at least 0.7 of testB; score up, or
                        background shift down where the shipped one's misses its target; none of score,
-                       background shift, stripes on grass, stripes on the zebras' coats worse
+                       background shift (median or mean), stripes on grass, stripes on the zebras' coats
+                       worse
 
 A gain in the background shift counts only while the shipped model misses the target: below it, a falling
 shift is as often masks closing over animals as scenery spared (docs/quality.md, "Less background for D_B").
+The mean of the images' shifts guards beside their median: the median cannot see a quarter of the pictures
+recoloured (docs/quality.md, the context-b round).
 
 The colour judge is not in the rule: recolouring whole scenes won it (docs/quality.md, "A judge that colour
 cannot win"); the background shift is what says a model recoloured the scene. Nor is the colour-blind judge
@@ -81,9 +84,10 @@ def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
         assert name == "zebra2horse-fast", "horse2zebra-fast ships from its distillation first"
         return True, f"judged horse on {score:.3f} of testB, background shift {new['background_shift']:.2f}"
     d = differences(new, old)
-    verdict = f"against the shipped: colour-blind {d['score']:.3f}, background shift {d['shift']:.2f}"
+    verdict = (f"against the shipped: colour-blind {d['score']:.3f}, background shift {d['shift']:.2f} "
+               f"(mean {d['shift_mean']:.2f})")  # fmt: skip
     gained = d["score"].value > 0 or (old["background_shift"] > SHIFT_TARGET and d["shift"].lower())
-    ok = gained and not d["score"].lower() and not d["shift"].higher()
+    ok = gained and not d["score"].lower() and not d["shift"].higher() and not d["shift_mean"].higher()
     if "spill" in d:  # both evals measured it (`vidgan eval` since 2026-12-06)
         ok = ok and not d["spill"].higher()
         verdict += f", stripes on grass {d['spill']:.2f}"

@@ -50,23 +50,20 @@ def differences(new: dict, old: dict) -> dict[str, Difference]:
     # each is [[translated share, source share], ...]: the sources are the same images, so one ref column
     (out, ref), (old_out, _) = (np.asarray(r["texture"]["image_grid_shares"], float).T for r in (new, old))
 
-    def score(x: np.ndarray, y: np.ndarray) -> float:
+    def mean(x: np.ndarray, y: np.ndarray) -> float:  # a score's (the share of hits), or the shifts' mean
         return float(x.mean() - y.mean())
 
     def shift(x: np.ndarray, y: np.ndarray) -> float:
         return float(np.median(x) - np.median(y))
 
-    def mean(x: np.ndarray, y: np.ndarray) -> float:
-        return float(x.mean() - y.mean())
-
     def grid(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> float:
         return float((x.mean() - y.mean()) / r.mean())
 
     found = {
-        "score": Difference(score(*hits), bootstrap_se(score, *hits)),
+        "score": Difference(mean(*hits), bootstrap_se(mean, *hits)),
         "shift": Difference(shift(*shifts), bootstrap_se(shift, *shifts)),
         # the median cannot see a quarter of the pictures recoloured; their mean can (docs/quality.md, the
-        # context-b round: a zebra2horse that tinted the tops of 40 more pictures blue, the median 0.33 ±0.28)
+        # context-b round: a zebra2horse that smudged the tops of 40 more pictures blue-grey, the median 0.33 ±0.28)
         "shift_mean": Difference(mean(*shifts), bootstrap_se(mean, *shifts)),
         "grid": Difference(grid(out, old_out, ref), bootstrap_se(grid, out, old_out, ref)),
     }

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from vidgan.eval.texture import region_stripes, stripe_energy_maps
+from vidgan.ops.colour import blurred_lab
 
 COAT_SIGMA = 6.0  # px at 256: the oriented energy averaged over about one stripe pair, so a coat is one region
 COAT_ENERGY = 4.0  # oriented energy (stripe_energy_maps' units) above which a coat is striped; testB's median 8
@@ -33,8 +34,7 @@ def striped_regions(images: torch.Tensor) -> list[np.ndarray]:
     coarse = [cv2.GaussianBlur(e, **blur) for e in stripe_energy_maps(images, (EDGE_WAVELENGTH,))]
     regions = []
     for image, f, c in zip(images, fine, coarse, strict=True):
-        rgb = image.permute(1, 2, 0).numpy().astype(np.float32) / 255
-        lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), 4.0), cv2.COLOR_RGB2Lab)  # a*, b* in about ±127
+        lab = blurred_lab(image, 4.0)  # as the vegetation's: a grass blade's or a stripe's colour averaged out
         grey = np.hypot(lab[..., 1], lab[..., 2]) < COAT_CHROMA
         striped = ((f > COAT_ENERGY) & (f > FINE_OVER_COARSE * c) & grey).astype(np.uint8)
         regions.append(cv2.morphologyEx(striped, cv2.MORPH_OPEN, np.ones((OPEN, OPEN), np.uint8)).astype(bool))

@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -61,7 +60,7 @@ from vidgan.eval.texture import (
 )
 from vidgan.eval.uncertainty import bootstrap_se, share_se
 from vidgan.models.registry import load_model
-from vidgan.ops.colour import black_and_white
+from vidgan.ops.colour import black_and_white, blurred_lab
 from vidgan.ops.fidelity import psnr
 
 EVAL_SIZE = 256  # the scale the models are trained and published at
@@ -72,12 +71,8 @@ CHANGED_LAB = 10.0  # an unmasked model changed a pixel where the blurred Lab di
 def lab_distances(source: torch.Tensor, translated: torch.Tensor) -> list[np.ndarray]:
     """Per image, the CIE Lab distance (delta E 1976) of each pixel between the blurred images, (H, W); uint8
     (N, 3, H, W) each."""
-
-    def lab(image: torch.Tensor) -> np.ndarray:
-        rgb = image.permute(1, 2, 0).numpy().astype(np.float32) / 255
-        return cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), KEPT_SIGMA), cv2.COLOR_RGB2Lab)
-
-    return [np.linalg.norm(lab(a) - lab(b), axis=2) for a, b in zip(source, translated, strict=True)]
+    return [np.linalg.norm(blurred_lab(a, KEPT_SIGMA) - blurred_lab(b, KEPT_SIGMA), axis=2)
+            for a, b in zip(source, translated, strict=True)]  # fmt: skip
 
 
 def lab_distance(source: torch.Tensor, translated: torch.Tensor) -> float:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from vidgan.eval.texture import region_stripes
+from vidgan.ops.colour import blurred_lab
 
 GREEN_A = -5.0  # CIE Lab a* below this: green (a horse's brown, black, white and grey sit at 0 or above)
 YELLOW_B = 5.0  # and b* above this: yellow-green vegetation, not the blue-green of skies and water
@@ -26,8 +27,7 @@ def vegetation_regions(images: torch.Tensor) -> list[np.ndarray]:
     """Per image, (H, W) bool: green vegetation in the input; uint8 (N, 3, H, W)."""
     regions = []
     for image in images:
-        rgb = image.permute(1, 2, 0).numpy().astype(np.float32) / 255
-        lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (0, 0), REGION_SIGMA), cv2.COLOR_RGB2Lab)  # a*, b* in about ±127
+        lab = blurred_lab(image, REGION_SIGMA)
         green = ((lab[..., 1] < GREEN_A) & (lab[..., 2] > YELLOW_B)).astype(np.uint8)
         regions.append(cv2.erode(green, np.ones((SHRINK, SHRINK), np.uint8)).astype(bool))
     return regions

@@ -212,6 +212,33 @@ def test_batches_cut_on_the_device_equal_the_cpu_path(tmp_path, inverted_pair):
         assert torch.equal(stacked.batch(idx, crops, 32), per_image.batch(idx, crops, 32))
 
 
+def test_d_a_judges_real_zebras_of_their_own_resize(tmp_path, inverted_pair):
+    """load_size_real_b: each real image D_A judges is a window of the step's own B image resized for D_A
+    (a search over every window and flip), not of F's resize; a step trains with it; D_A on masks refuses it."""
+    from vidgan.models.nets import to_signed
+    from vidgan.train.objectives import Seen
+
+    a, b = inverted_pair
+    trainer = open_run(tiny(a, b, tmp_path, load_size=36, load_size_real_b=48, crop_size=32, batch_size=4),
+                       None, None, quiet=True)  # fmt: skip
+    positions = trainer.sampler.positions(0)
+    idx = trainer.sampler.indices(positions)[1]
+    real_b = trainer._batches(0)[1]
+    judged = trainer._judged(Seen(real_b, real_b, real_b, real_b), 0).real_b  # (4, 3, 32, 32)
+    own = load_domain(b, "B", TrainConfig(load_size=48, crop_size=32), quiet=True).images
+    for crop, i in zip(judged, idx):
+        image = to_signed(own[i][None])[0]  # (3, 48, 48)
+        windows = [w[:, y : y + 32, x : x + 32] for w in (image, image.flip(-1)) for y in range(17) for x in range(17)]
+        assert any(torch.equal(crop, w) for w in windows)
+    assert not any(torch.equal(judged[k], real_b[k]) for k in range(4))  # F's batch is the 36-px resize
+    plain = open_run(tiny(a, b, tmp_path, name="plain", load_size=36, crop_size=32, batch_size=4),
+                     None, None, quiet=True)  # fmt: skip
+    assert plain._judged(Seen(real_b, real_b, real_b, real_b), 0).real_b is real_b
+    assert all(torch.isfinite(v) for v in trainer.train_step().values())
+    with pytest.raises(UsageError, match="load_size_real_b"):
+        tiny(a, b, tmp_path, mask=True, d_on_mask=True, load_size_real_b=96).validate()
+
+
 def test_grey_share_greys_that_share_of_images_and_leaves_the_crops_alone(tmp_path, inverted_pair):
     """grey_share: about that share of each side's images arrive as their luma in all three channels, each
     image's lot a function of its position (as its crop is); the crops and flips are those of a run without

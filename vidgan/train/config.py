@@ -23,6 +23,7 @@ class TrainConfig:
     runs_dir: str = "runs"  # runs live in RUNS_DIR/NAME
     load_size: int = 286  # resize to this square first (official: 286) ...
     load_size_b: int | None = None  # domain B's own (unset: load_size): a crop of a smaller resize shows more scene
+    load_size_real_b: int | None = None  # D_A's real B images resized apart (unset: as F's): its zebras, not F's inputs
     crop_size: int = 256  # ... then random-crop this (official: 256)
     preprocess: str = "resize_and_crop"  # resize_and_crop | crop (no resize) | resize (to crop_size, no crop)
     flip: bool = True  # random horizontal flips
@@ -140,9 +141,13 @@ class TrainConfig:
             raise UsageError(f"unknown generator {self.generator!r}: {' or '.join(FAMILIES)}")
         if self.preprocess not in ("resize_and_crop", "crop", "resize"):
             raise UsageError(f"unknown preprocess {self.preprocess!r}: resize_and_crop, crop or resize")
-        smallest = min(self.load_size, self.load_size_b or self.load_size)
+        smallest = min(self.load_size, self.load_size_b or self.load_size, self.load_size_real_b or self.load_size)
         if self.preprocess == "resize_and_crop" and smallest < self.crop_size:
             raise UsageError(f"load size {smallest} is smaller than the crop {self.crop_size}")
+        judged_whole = self.preprocess == "resize_and_crop" and not self.teacher and not self.judge_view("D_A")[0]
+        if self.load_size_real_b and not judged_whole:
+            raise UsageError("load_size_real_b resizes the zebras D_A judges whole, apart from F's: it needs "
+                             "preprocess resize_and_crop, no teacher and d_on_mask = false")  # fmt: skip
         if not 0 <= self.grey_share <= 1:
             raise UsageError(f"grey_share is a share of the training images, in [0, 1] (got {self.grey_share:g})")
         if self.crop_size % 4:

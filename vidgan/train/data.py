@@ -3,7 +3,7 @@
 Each domain is a folder of images (any size; greyscale and alpha become RGB; a `trainA`/`trainB` inside is
 used when present) or of video clips, from which `frames_per_clip` frames are taken evenly. Images are
 resized once at load time (official `resize_and_crop`: to load_size x load_size, bicubic; domain B's may
-have its own, load_size_b) and kept as
+have its own, load_size_b, and D_A's real ones another, load_size_real_b) and kept as
 uint8 on the training device, so a step is one gather there: the GPU never waits for JPEG decoding.
 
 Which images a step sees, and their crops and flips, depend only on (seed, position in the image sequence):
@@ -52,8 +52,8 @@ def domain_folder(path: str | Path, side: str) -> Path:
     return nested if nested.is_dir() else path
 
 
-def _target_size(config: TrainConfig, side: str) -> int | None:
-    load = config.load_size_b if side == "B" and config.load_size_b else config.load_size
+def _target_size(config: TrainConfig, side: str, load_size: int | None) -> int | None:
+    load = load_size or (config.load_size_b if side == "B" and config.load_size_b else config.load_size)
     return {"resize_and_crop": load, "resize": config.crop_size}.get(config.preprocess)
 
 
@@ -75,11 +75,13 @@ def _video_frames(path: Path, size: int | None, count: int) -> list[torch.Tensor
     return [torch.from_numpy(f).permute(2, 0, 1).contiguous() for f in frames]
 
 
-def load_domain(path: str | Path, side: str, config: TrainConfig, quiet: bool = False) -> Domain:
-    """Read every image (and sampled video frames) of one domain into memory."""
+def load_domain(path: str | Path, side: str, config: TrainConfig, quiet: bool = False,
+                load_size: int | None = None) -> Domain:  # fmt: skip
+    """Read every image (and sampled video frames) of one domain into memory; `load_size`: resized to this
+    rather than the side's own (resize_and_crop)."""
     folder = domain_folder(path, side)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    size = _target_size(config, side)
+    size = _target_size(config, side, load_size)
 
     def read(file: Path) -> list[torch.Tensor] | None:
         """The file's images; None if it cannot be read. Runs in threads: decoding releases the GIL."""

@@ -88,6 +88,9 @@ class Trainer:
             self.data_b = self.data_a  # online: the teacher translates the A crops themselves
         self.sampler = PairSampler(len(self.data_a), len(self.data_b), config, self.dist.rank, self.dist.world)
         self.domains = (DomainBatches(self.data_a, self.device), DomainBatches(self.data_b, self.device))
+        # D_A's real zebras from B's images resized for it alone (load_size_real_b), else side B's batch itself
+        self.judged_b = (DomainBatches(load_domain(config.b, "B", config, True, config.load_size_real_b), self.device)
+                         if config.load_size_real_b else None)  # fmt: skip
         self.samples = (center_crops(self.data_a, SAMPLES, config.crop_size),
                         center_crops(self.data_b, SAMPLES, config.crop_size))  # fmt: skip
 
@@ -248,6 +251,17 @@ class Trainer:
             out.append(to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
         return out[0], out[1]
 
+    def _judged(self, pair: Seen, seen: int) -> Seen:
+        """`pair` as the discriminators judge it: D_A's real images cut from `judged_b` where the run has one,
+        the same images, flips and greying as the step's B batch, the crops from the same draws."""
+        if self.judged_b is None:
+            return pair
+        positions = self.sampler.positions(seen)
+        idx = self.sampler.indices(positions)[1]
+        crops = self.sampler.crops(positions, 1, self.judged_b.heights[idx], self.judged_b.widths[idx])
+        pair.real_b = to_float(self.judged_b.batch(idx, crops, self.config.crop_size), self.channels_last)
+        return pair
+
     def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor | None) -> tuple[dict, Seen]:
         """Step 1: the objective's generator losses, one Adam step; returns (losses, what the
         discriminators judge next)."""
@@ -278,7 +292,7 @@ class Trainer:
         if self.average is not None:
             self.average.update(self.nets)
         if self.uses_discriminators:
-            losses |= self.discriminator_step(seen)
+            losses |= self.discriminator_step(self._judged(seen, self.images_seen))
         self.step += 1
         self.images_seen += self.images_per_step
         return {k: v.detach() for k, v in losses.items()}
@@ -294,7 +308,7 @@ class Trainer:
             self.objective.augment.at(seen)
             with autocast(self.device, self.precision):
                 pair = self.objective.translate_pair(real_a, real_b)
-            self.discriminator_step(pair)
+            self.discriminator_step(self._judged(pair, seen))
             self.d_warmup -= 1
             self.d_ramp = min(1.0, (k + 2) / total)
             self.schedules[1].step()

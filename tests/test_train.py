@@ -221,10 +221,10 @@ def test_d_a_judges_real_zebras_of_their_own_resize(tmp_path, inverted_pair):
     a, b = inverted_pair
     trainer = open_run(tiny(a, b, tmp_path, load_size=36, load_size_real_b=48, crop_size=32, batch_size=4),
                        None, None, quiet=True)  # fmt: skip
-    positions = trainer.sampler.positions(0)
-    idx = trainer.sampler.indices(positions)[1]
-    real_b = trainer._batches(0)[1]
-    judged = trainer._judged(Seen(real_b, real_b, real_b, real_b), 0).real_b  # (4, 3, 32, 32)
+    positions = trainer.batches.sampler.positions(0)
+    idx = trainer.batches.sampler.indices(positions)[1]
+    real_b = trainer.batches.reals(0)[1]
+    judged = trainer.batches.judged(Seen(real_b, real_b, real_b, real_b), 0).real_b  # (4, 3, 32, 32)
     own = load_domain(b, "B", TrainConfig(load_size=48, crop_size=32), quiet=True).images
     for crop, i in zip(judged, idx):
         image = to_signed(own[i][None])[0]  # (3, 48, 48)
@@ -233,7 +233,7 @@ def test_d_a_judges_real_zebras_of_their_own_resize(tmp_path, inverted_pair):
     assert not any(torch.equal(judged[k], real_b[k]) for k in range(4))  # F's batch is the 36-px resize
     plain = open_run(tiny(a, b, tmp_path, name="plain", load_size=36, crop_size=32, batch_size=4),
                      None, None, quiet=True)  # fmt: skip
-    assert plain._judged(Seen(real_b, real_b, real_b, real_b), 0).real_b is real_b
+    assert plain.batches.judged(Seen(real_b, real_b, real_b, real_b), 0).real_b is real_b
     assert all(torch.isfinite(v) for v in trainer.train_step().values())
     with pytest.raises(UsageError, match="load_size_real_b"):
         tiny(a, b, tmp_path, mask=True, d_on_mask=True, load_size_real_b=96).validate()
@@ -326,7 +326,7 @@ def test_the_merged_step_computes_the_paper_steps_losses_and_gradients(tmp_path,
     trainer._fresh_optimisers()
     trainer.start_schedules()
     for _ in range(2):  # the second step draws from filled pools
-        real_a, real_b = (x.double() for x in trainer._batches(trainer.images_seen))
+        real_a, real_b = (x.double() for x in trainer.batches.reals(trainer.images_seen))
         expected_losses, expected_grads = paper_step(trainer, real_a, real_b, copy.deepcopy(trainer.pools))
         losses, seen = trainer.generator_step(real_a, real_b)
         losses |= trainer.discriminator_step(seen)

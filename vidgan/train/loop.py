@@ -31,12 +31,13 @@ from vidgan.atomic import atomic_path
 from vidgan.engine.runtime import autocast, describe_device, pick_device, pick_precision, tune_for, use_compile_cache
 from vidgan.errors import VidganError
 from vidgan.train.average import AVERAGED, WeightAverage
+from vidgan.train.batches import StepBatches
 from vidgan.train.config import TrainConfig
-from vidgan.train.data import DomainBatches, PairSampler, center_crops, load_domain
+from vidgan.train.data import center_crops, load_domain
 from vidgan.train.distill import FeatureLinks, Teacher
 from vidgan.train.objectives import Seen, discriminator_losses
 from vidgan.train.objectives.build import build_objective
-from vidgan.train.parts import build_networks, discriminator_names, frozen, setup_distributed, to_float
+from vidgan.train.parts import build_networks, discriminator_names, frozen, setup_distributed
 from vidgan.train.pool import ImagePool
 from vidgan.train.report import Report
 from vidgan.train.samples import sample_grid, save_grid
@@ -86,11 +87,8 @@ class Trainer:
             self.data_b = self.teacher.targets(self.data_a, run_dir, quiet or not self.dist.main)
         else:
             self.data_b = self.data_a  # online: the teacher translates the A crops themselves
-        self.sampler = PairSampler(len(self.data_a), len(self.data_b), config, self.dist.rank, self.dist.world)
-        self.domains = (DomainBatches(self.data_a, self.device), DomainBatches(self.data_b, self.device))
-        # D_A's real zebras from B's images resized for it alone (load_size_real_b), else side B's batch itself
-        self.judged_b = (DomainBatches(load_domain(config.b, "B", config, True, config.load_size_real_b), self.device)
-                         if config.load_size_real_b else None)  # fmt: skip
+        self.batches = StepBatches(self.data_a, self.data_b, config, self.device, self.dist.rank, self.dist.world,
+                                   self.channels_last)  # fmt: skip
         self.samples = (center_crops(self.data_a, SAMPLES, config.crop_size),
                         center_crops(self.data_b, SAMPLES, config.crop_size))  # fmt: skip
 
@@ -114,7 +112,7 @@ class Trainer:
         self.seconds_before = 0.0  # of them, before this run
         self.runs: list[dict] = []  # one entry per run (session) of this schedule
         # the one total: the config's, or (None until measured) fitted to a time budget
-        self.schedule_images = config.schedule_images(self.sampler.epoch_images, self.images_per_step)
+        self.schedule_images = config.schedule_images(self.batches.sampler.epoch_images, self.images_per_step)
         self.fitter = BudgetFitter(config.time_budget) if config.time_budget else None
         self.restarted_at: int | None = None  # step of the last compact restart (the lr ramps up from it)
         self.d_warmup = 0  # discriminator-only steps still due after a compact restart
@@ -234,34 +232,6 @@ class Trainer:
 
     # ------------------------------------------------------------------------------------------ steps
 
-    def _batches(self, seen: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """This process's real A and B images for the step after `seen` images, floats on the device. When
-        distilling, B is the teacher's output on the very same crops (None where it translates them online)."""
-        positions = self.sampler.positions(seen)
-        indices = self.sampler.indices(positions)
-        distill = self.teacher is not None
-        if distill:
-            indices = (indices[0], indices[0])  # side B pairs with side A, image for image, crop for crop
-        out = []
-        for side, (domain, idx) in enumerate(zip(self.domains, indices)):
-            if side == 1 and distill and self.config.distill_targets == "online":
-                out.append(None)
-                continue
-            crops = self.sampler.crops(positions, 0 if distill else side, domain.heights[idx], domain.widths[idx])
-            out.append(to_float(domain.batch(idx, crops, self.config.crop_size), self.channels_last))
-        return out[0], out[1]
-
-    def _judged(self, pair: Seen, seen: int) -> Seen:
-        """`pair` as the discriminators judge it: D_A's real images cut from `judged_b` where the run has one,
-        the same images, flips and greying as the step's B batch, the crops from the same draws."""
-        if self.judged_b is None:
-            return pair
-        positions = self.sampler.positions(seen)
-        idx = self.sampler.indices(positions)[1]
-        crops = self.sampler.crops(positions, 1, self.judged_b.heights[idx], self.judged_b.widths[idx])
-        pair.real_b = to_float(self.judged_b.batch(idx, crops, self.config.crop_size), self.channels_last)
-        return pair
-
     def generator_step(self, real_a: torch.Tensor, real_b: torch.Tensor | None) -> tuple[dict, Seen]:
         """Step 1: the objective's generator losses, one Adam step; returns (losses, what the
         discriminators judge next)."""
@@ -285,14 +255,14 @@ class Trainer:
     def train_step(self) -> dict[str, torch.Tensor]:
         """One iteration of the paper's alternating updates (or of a distillation's); returns the losses as
         0-d tensors on the device (reading one waits for the GPU, so only the log steps do)."""
-        real_a, real_b = self._batches(self.images_seen)
+        real_a, real_b = self.batches.reals(self.images_seen)
         self.objective.augment.at(self.images_seen)
         self.objective.images_seen = self.images_seen
         losses, seen = self.generator_step(real_a, real_b)
         if self.average is not None:
             self.average.update(self.nets)
         if self.uses_discriminators:
-            losses |= self.discriminator_step(self._judged(seen, self.images_seen))
+            losses |= self.discriminator_step(self.batches.judged(seen, self.images_seen))
         self.step += 1
         self.images_seen += self.images_per_step
         return {k: v.detach() for k, v in losses.items()}
@@ -304,11 +274,11 @@ class Trainer:
         total = self.d_warmup
         for k in range(total):
             seen = self.images_seen + k * self.images_per_step
-            real_a, real_b = self._batches(seen)
+            real_a, real_b = self.batches.reals(seen)
             self.objective.augment.at(seen)
             with autocast(self.device, self.precision):
                 pair = self.objective.translate_pair(real_a, real_b)
-            self.discriminator_step(self._judged(pair, seen))
+            self.discriminator_step(self.batches.judged(pair, seen))
             self.d_warmup -= 1
             self.d_ramp = min(1.0, (k + 2) / total)
             self.schedules[1].step()

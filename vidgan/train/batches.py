@@ -8,6 +8,8 @@ what D_A learns a zebra looks like can differ from the zebras F learns to transl
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from vidgan.train.config import TrainConfig
@@ -52,5 +54,4 @@ class StepBatches:
         positions = self.sampler.positions(seen)
         idx = self.sampler.indices(positions)[1]
         crops = self.sampler.crops(positions, 1, self.judged_b.heights[idx], self.judged_b.widths[idx])
-        pair.real_b = to_float(self.judged_b.batch(idx, crops, self.crop), self.channels_last)
-        return pair
+        return replace(pair, real_b=to_float(self.judged_b.batch(idx, crops, self.crop), self.channels_last))

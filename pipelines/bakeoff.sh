@@ -54,7 +54,9 @@ print(max(1, round(s - json.load(open('$dir/compact/progress.json'))['train_seco
   rm -f "$dir/pid"
 }
 
-pids() { cat "$work"/*/pid 2>/dev/null || true; }
+# A pid file outlives its process when the machine restarts under a round: only live ones count.
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pids() { for f in "$work"/*/pid; do alive "$f" && cat "$f"; done; true; }
 
 case "$mode" in
 start)
@@ -73,7 +75,8 @@ start)
 status)
   for v in "${variants[@]}"; do
     name=${v%%:*}
-    if [ -f "$work/$name/done" ]; then what=done; elif [ -f "$work/$name/pid" ]; then what=running; else what=waiting; fi
+    if [ -f "$work/$name/done" ]; then what=done; elif alive "$work/$name/pid"; then what=running
+    elif [ -f "$work/$name/pid" ]; then what="cut short (goes on at the next start)"; else what=waiting; fi
     echo "$name: $what"
   done
   ;;

@@ -4,6 +4,7 @@ tests make of any server, with no deadline a busy machine could miss."""
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from functools import partial
 from pathlib import Path
@@ -21,6 +22,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _queues(local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int] | None:
+    """(bytes sent and not yet taken, bytes received and not yet read) of the IPv4 TCP socket local -> remote on
+    this machine, from the kernel's table; None where there is no such socket (yet)."""
+    def hexed(address: tuple[str, int]) -> str:  # as the kernel prints it: the address in host order, the port
+        return f"{struct.unpack('=I', socket.inet_aton(address[0]))[0]:08X}:{address[1]:04X}"
+
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == hexed(local) and fields[2] == hexed(remote):
+            tx, rx = fields[4].split(":")
+            return int(tx, 16), int(rx, 16)
+    return None
+
+
+def read_by_server(sock: socket.socket) -> bool:
+    """Whether the server at the other end of `sock` has read all that was sent on it: a request the server has
+    read is one it is handling (a shutdown answers it), one still in its queue it may drop. No clock: the
+    kernel's own count of the bytes in each queue (Linux)."""
+    mine, theirs = sock.getsockname(), sock.getpeername()
+    sent = _queues(mine, theirs)  # first all delivered (acknowledged by the server's kernel), then all read
+    if sent is None or sent[0]:
+        return False
+    received = _queues(theirs, mine)
+    return received is not None and received[1] == 0
 
 
 class Server:

@@ -27,6 +27,7 @@ def free_port() -> int:
 def _queues(local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int] | None:
     """(bytes sent and not yet taken, bytes received and not yet read) of the IPv4 TCP socket local -> remote on
     this machine, from the kernel's table; None where there is no such socket (yet)."""
+
     def hexed(address: tuple[str, int]) -> str:  # as the kernel prints it: the address in host order, the port
         return f"{struct.unpack('=I', socket.inet_aton(address[0]))[0]:08X}:{address[1]:04X}"
 

@@ -9,11 +9,11 @@ model's (vidgan/eval/paired.py: "higher" is higher by more than two of the diffe
 
     horse2zebra-fast   colour-blind judge score up, or background shift down where the shipped one's
                        misses its target (2.0); none of score, background shift (its median or mean over
-                       the images), grid ratio, stripes on grass worse
+                       the images), grid ratio, stripes on grass, open sky textured worse
     zebra2horse-fast   judged horse by the colour-blind judge on at least 0.7 of testB; score up, or
                        background shift down where the shipped one's misses its target; none of score,
-                       background shift (median or mean), stripes on grass, stripes on the zebras' coats
-                       worse
+                       background shift (median or mean), stripes on grass, open sky textured, stripes on
+                       the zebras' coats worse
 
 A gain in the background shift counts only while the shipped model misses the target: below it, a falling
 shift is as often masks closing over animals as scenery spared (docs/quality.md, "Less background for D_B").
@@ -31,8 +31,9 @@ by a quarter with the reverse model (docs/quality.md, "zebra2horse's stripes lef
 model"). The guards are paired because a grid ratio over testA carries a standard error of about 0.45, as
 large as the differences it was deciding (docs/quality.md, "A ship rule that knows its errors"). The stripes
 on grass (vidgan/eval/spill.py) guard against the spill the background shift's medians cannot see: a striped
-patch of grass beside a horse (docs/quality.md, "Stripes on the grass"); a card evaluated before that figure,
-or the coats', existed is not held to it (`--remeasured` gives it them).
+patch of grass beside a horse (docs/quality.md, "Stripes on the grass"); the open sky textured beside the
+grid ratio, which sees stripes there only at its own fine periods (docs/quality.md, "Stripes in the sky"). A
+card evaluated before one of these figures existed is not held to it (`--remeasured` gives it them).
 
 --force ships regardless (say why in the commit). --state and --work ship a bake-off variant's model as
 its round evaluated it: `--state .bakeoff/ROUND/V/compact --work .bakeoff/ROUND/V`. The card keeps what the
@@ -71,9 +72,9 @@ def figures(report: dict) -> dict:
 def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
     """Whether `new` (an eval report) beats `old` (the shipped card's metrics, None where none ships): its
     colour-blind score higher, or its background shift lower beyond the test set's luck where the shipped
-    one's misses SHIFT_TARGET; and neither of them, nor the grid ratio (horse2zebra), the stripes on grass or
-    those on testB's zebras (zebra2horse; each where both measured it), worse beyond that luck, judged image
-    by image (vidgan/eval/paired.py)."""
+    one's misses SHIFT_TARGET; and neither of them, nor the grid ratio (horse2zebra), the stripes on grass, the
+    open sky textured, the stripes on testB's zebras (zebra2horse; each where both measured it), worse beyond
+    that luck, judged image by image (vidgan/eval/paired.py)."""
     score = new["blind_judge"]["score"]
     if old is not None and not comparable(old):
         sys.exit(f"ship: the shipped {name} card keeps no per-image figures to pair with: evaluate it and "
@@ -88,9 +89,10 @@ def better(name: str, new: dict, old: dict | None) -> tuple[bool, str]:
                f"(mean {d['shift_mean']:.2f})")  # fmt: skip
     gained = d["score"].value > 0 or (old["background_shift"] > SHIFT_TARGET and d["shift"].lower())
     ok = gained and not d["score"].lower() and not d["shift"].higher() and not d["shift_mean"].higher()
-    if "spill" in d:  # both evals measured it (`vidgan eval` since 2026-12-06)
-        ok = ok and not d["spill"].higher()
-        verdict += f", stripes on grass {d['spill']:.2f}"
+    for key, what in (("spill", "stripes on grass"), ("sky", "sky textured")):
+        if key in d:  # both evals measured it (`vidgan eval` since 2026-12-06, the sky since its evening)
+            ok = ok and not d[key].higher()
+            verdict += f", {what} {d[key]:.2f}"
     if name == "zebra2horse-fast":
         if "coat" in d:  # both evals measured it (`vidgan eval` since 2026-12-06)
             ok = ok and not d["coat"].higher()

@@ -24,9 +24,11 @@
    unmasked model a blurred Lab distance over 10), beside the input's there and real target images' where
    the reverse model changes them: a zebra2horse that leaves the stripes keeps the input's; a real horse's
    coat has little; "stripes on vegetation": the stripes gained where the input is green (grass, trees:
-   no animal's coat), which the background shift's medians do not see (spill.py); "stripes on the coats":
-   the stripes kept where the input has a striped black-and-white coat, found in the input alone, so a
-   zebra2horse that leaves a zebra untouched keeps all of its stripes there (coat.py);
+   no animal's coat), which the background shift's medians do not see, and "sky textured": the share of the
+   input's open sky (flat, joined to the top edge) no longer flat, which the grid ratio sees only at its own
+   periods (spill.py); "stripes on the coats": the stripes kept where the input has a striped black-and-white
+   coat, found in the input alone, so a zebra2horse that leaves a zebra untouched keeps all of its stripes
+   there (coat.py);
 5. standard FID with the pytorch-fid InceptionV3 when the user has that weights file (`--inception`);
 6. for a distilled model (its card names a teacher), the PSNR of its translations to the teacher's;
 7. a contact sheet PNG of inputs and outputs.
@@ -49,7 +51,7 @@ from vidgan.eval.coat import coat_figures
 from vidgan.eval.distances import frechet_distance, kernel_inception_distance
 from vidgan.eval.inception import fid_inception
 from vidgan.eval.judge import Judge, image_files, load_images, load_judge
-from vidgan.eval.spill import spill_figures
+from vidgan.eval.spill import sky_figures, spill_figures
 from vidgan.eval.texture import (
     HIGH_PASS_CROP,
     HIGH_PASS_SIGMA,
@@ -199,6 +201,7 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     report["stripes"] = {"translated": stripe_energy(fake_b, changed), "source": stripe_energy(real_a, changed),
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
     report["spill"] = spill_figures(real_a, fake_b, changed)
+    report["sky"] = sky_figures(real_a, fake_b, changed)
     report["coat"] = coat_figures(real_a, fake_b, changed)
     report |= shift_figures(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
@@ -230,20 +233,25 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
 
 
 def _stripe_lines(r: dict) -> list[str]:
-    """The report's stripes where the model changed the input, on vegetation and on striped coats, as markdown
-    lines."""
+    """The report's stripes where the model changed the input, on vegetation and on striped coats, and its open sky
+    textured, as markdown lines."""
     stripes = r["stripes"]
     line = (f"- stripes (oriented texture energy) where the model changed the input ({stripes['changed_share']:.0%} "
             f"of it): translated {stripes['translated']:.2f}, input {stripes['source']:.2f}")  # fmt: skip
     if "target_real" in stripes:
         line += f", real target images where the reverse model changes them {stripes['target_real']:.2f}"
     lines = [line]
-    spill, coat = r.get("spill", {}), r.get("coat", {})
+    spill, sky, coat = r.get("spill", {}), r.get("sky", {}), r.get("coat", {})
     if spill.get("images"):
         lines.append(f"- stripes on vegetation (green in the input, {spill['vegetation_share']:.0%} of "
                      f"{spill['images']} images): translated over input **{spill['gained']:.2f}** (standard error "
                      f"{spill['gained_se']:.2f}; 1: nothing drawn there); the model changed {spill['changed']:.0%} "
                      f"of it")  # fmt: skip
+    if sky.get("images"):
+        lines.append(f"- open sky textured (flat in the input and joined to its top edge, {sky['sky_share']:.0%} of "
+                     f"{sky['images']} images): **{sky['textured']:.2f}** of it no longer flat (standard error "
+                     f"{sky['textured_se']:.2f}; 0: left flat); the model changed "
+                     f"{sky['changed']:.0%} of it")  # fmt: skip
     if coat.get("images"):
         lines.append(f"- stripes on the coats (striped black-and-white in the input, {coat['share']:.0%} of "
                      f"{coat['images']} images): translated over input **{coat['ratio']:.2f}** (standard error "

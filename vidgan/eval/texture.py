@@ -25,6 +25,11 @@ def _grey(images: torch.Tensor) -> list[np.ndarray]:
     return [grey(im.permute(1, 2, 0).contiguous().numpy()).astype(np.float32) / 255 for im in images]
 
 
+def _detail(luma: np.ndarray) -> np.ndarray:
+    """The fine detail of a grey image: itself minus its Gaussian blur."""
+    return luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA)
+
+
 def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = HIGH_PASS_CROP) -> float:
     """Mean energy of the fine detail (grey image minus its Gaussian blur) on the centre crop of the
     translated images over that of the sources; uint8 (N, 3, H, W) each."""
@@ -34,7 +39,7 @@ def high_pass_ratio(source: torch.Tensor, translated: torch.Tensor, crop: int = 
         for luma in _grey(images):
             h, w = luma.shape
             y, x = (h - crop) // 2, (w - crop) // 2
-            detail = (luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA))[y : y + crop, x : x + crop]
+            detail = _detail(luma)[y : y + crop, x : x + crop]
             total += float((detail**2).mean())
         return total / len(images)
 
@@ -54,20 +59,27 @@ def _grid_share(detail: np.ndarray, mask: np.ndarray) -> float:
     return float(power[hits].sum() / max(power.sum(), 1e-12))
 
 
+def local_detail(images: torch.Tensor) -> list[np.ndarray]:
+    """Per image, float32 (H, W): the RMS of its fine detail in a Gaussian window of 4 px, in grey levels (0-255);
+    uint8 (N, 3, H, W)."""
+    return [255 * np.sqrt(cv2.GaussianBlur(_detail(luma) ** 2, (0, 0), 4.0)) for luma in _grey(images)]
+
+
+def flat_regions(images: torch.Tensor) -> list[np.ndarray]:
+    """Per image, (H, W) bool: where its local detail is under GRID_FLAT grey levels: sky, sand, still water,
+    walls; uint8 (N, 3, H, W)."""
+    return [detail < GRID_FLAT for detail in local_detail(images)]
+
+
 def grid_shares(source: torch.Tensor, translated: torch.Tensor) -> list[tuple[float, float]]:
-    """Per image with a flat region (local detail under GRID_FLAT grey levels in the source, at least 5% of it):
-    (the translation's share of fine detail at the transposed convolutions' periods there, the source's); uint8
-    (N, 3, H, W) each. Which images count depends on the sources alone, so two models' lists pair up."""
-
-    def detail(luma: np.ndarray) -> np.ndarray:
-        return luma - cv2.GaussianBlur(luma, (0, 0), HIGH_PASS_SIGMA)
-
+    """Per image with a flat region (`flat_regions` of the source, at least 5% of it): (the translation's share
+    of fine detail at the transposed convolutions' periods there, the source's); uint8 (N, 3, H, W) each. Which
+    images count depends on the sources alone, so two models' lists pair up."""
     shares = []
-    for a, b in zip(_grey(source), _grey(translated), strict=True):
-        local = np.sqrt(cv2.GaussianBlur(detail(a) ** 2, (0, 0), 4.0))
-        flat = (local < GRID_FLAT / 255).astype(np.float32)
+    for a, b, region in zip(_grey(source), _grey(translated), flat_regions(source), strict=True):
+        flat = region.astype(np.float32)
         if flat.mean() >= 0.05:  # else no flat region to look at
-            shares.append((_grid_share(detail(b), flat), _grid_share(detail(a), flat)))
+            shares.append((_grid_share(_detail(b), flat), _grid_share(_detail(a), flat)))
     return shares
 
 

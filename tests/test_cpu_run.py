@@ -314,3 +314,54 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     assert "| 1.33 ±0.10 | 0.20 |" in out  # the control's zebra2horse: stripes kept on the coats, changed share
     older = next(line for line in out.splitlines() if line.startswith("- older against control"))
     assert "not paired" in older and "±" not in older
+
+
+def test_average_states_writes_the_mean_of_the_stops_that_eval_and_ship_take_as_a_state(tmp_path):
+    """pipelines/average_states.py: two stops' generators averaged weight by weight (fp16), the last stop's cards
+    naming the stops, a progress.json that cpu-run.sh eval reads and the trainer refuses; a git revision's state
+    fetched; one stop, an unknown one or another network: a one-line exit and nothing written."""
+    import importlib.util
+
+    import torch
+    from clips import inverter_config, write_inverted_pair
+
+    from vidgan.errors import VidganError
+    from vidgan.models.checkpoints import load_generator_file
+    from vidgan.train.runs import open_run
+    from vidgan.train.state import read_compact
+
+    spec = importlib.util.spec_from_file_location("average_states", ROOT / "pipelines" / "average_states.py")
+    averaging = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(averaging)
+    pair = write_inverted_pair(tmp_path)
+    stops = []
+    for seed, ngf in ((0, 8), (1, 8), (0, 4)):  # the third another network
+        stops.append(tmp_path / f"stop-{seed}-{ngf}")
+        config = inverter_config(*pair, tmp_path / f"runs-{seed}-{ngf}", name="horse2zebra-fast", iterations=2,
+                                 seed=seed, ngf=ngf)  # fmt: skip
+        trainer = open_run(config, quiet=True, save_compact=stops[-1])
+        trainer.run()
+    out = tmp_path / "mean"
+    averaging.main([str(out), str(stops[0]), str(stops[1])])
+    for name in ("horse2zebra-fast", "zebra2horse-fast"):
+        mean = load_generator_file(out / f"{name}.safetensors")
+        two = [load_generator_file(stop / f"{name}.safetensors").generator.state_dict() for stop in stops[:2]]
+        for key, value in mean.generator.state_dict().items():
+            assert torch.allclose(value, (two[0][key] + two[1][key]) / 2, atol=2e-3, rtol=1e-3), key
+        training = mean.card["training"]
+        assert [s["stop"] for s in training["averaged_stops"]] == [str(stops[0]), str(stops[1])]
+        assert training["weights"].startswith("the mean of the moving averages at 2 stops")
+    progress = json.loads((out / "progress.json").read_text())
+    assert progress["generators"] == {"G_A": "horse2zebra-fast.safetensors", "G_B": "zebra2horse-fast.safetensors"}
+    with pytest.raises(VidganError, match="not a version-1 compact training state"):
+        read_compact(out)
+
+    fetched = averaging.fetch("HEAD", tmp_path / "head")  # the schedule's state as committed
+    names = json.loads((fetched / "progress.json").read_text())["generators"].values()
+    assert all(load_generator_file(fetched / name).generator for name in names)
+
+    for stops_given, message in (([stops[0]], "two stops or more"), ([stops[0], "no-such-rev"], "neither a folder"),
+                                 ([stops[0], stops[2]], "different networks")):  # fmt: skip
+        with pytest.raises(SystemExit, match=message):
+            averaging.main([str(tmp_path / "refused"), *map(str, stops_given)])
+        assert not (tmp_path / "refused").exists()

@@ -6,13 +6,13 @@ picture, moves it not at all; and a masked model's own mask cannot say where the
 is that mask opening where it should not. Green can: no horse's or zebra's coat is green, and in
 horse2zebra's testA the grass and trees beside the horses are (docs/quality.md, "Stripes on the grass").
 Open sky is what is flat in the input (the grid figure's flat regions) and reaches the top edge through flat
-pixels (a flat backdrop, or trees dark enough to be flat, count too: no animal either way): a coat, flat as it may be,
-is cut off from it by the animal's outline and mane, which are not (only a close-up that crops a smooth coat at
-the top edge lets one in: none in testA, by eye). Whatever is drawn there makes it no longer flat, so the
-figure is the share of it that is not: a ratio of stripe energies, as on the grass, would divide by the next to
-nothing a flat sky has (hundreds on one picture) and grow as the square of the stripes' contrast, where the eye
-counts how much sky is striped. The grid figure sees stripes there only as fine as its 2 and 4 px periods
-(docs/quality.md, "Stripes in the sky").
+pixels (a flat backdrop, or trees dark enough to be flat, count too: no animal either way): a coat, flat as it
+may be, is cut off from it by the animal's outline and mane, which are not (only a close-up that crops a smooth
+coat at the top edge lets one in: none in testA, by eye). Whatever is drawn there makes it no longer flat, so
+the figure is the share of it that is not: a ratio of stripe energies, as on the grass, would divide by the
+next to nothing a flat sky has (hundreds on one picture) and grow as the square of the stripes' contrast, where
+the eye counts how much sky is striped. The grid figure sees stripes there only as fine as its 2 and 4 px
+periods (docs/quality.md, "Stripes in the sky").
 Each region is the input's alone, so it is the same for every model judged on the same images.
 """
 

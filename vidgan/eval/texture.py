@@ -59,10 +59,14 @@ def _grid_share(detail: np.ndarray, mask: np.ndarray) -> float:
     return float(power[hits].sum() / max(power.sum(), 1e-12))
 
 
+def _local(luma: np.ndarray) -> np.ndarray:
+    """The RMS of a grey image's fine detail in a Gaussian window of 4 px, in grey levels (0-255)."""
+    return 255 * np.sqrt(cv2.GaussianBlur(_detail(luma) ** 2, (0, 0), 4.0))
+
+
 def local_detail(images: torch.Tensor) -> list[np.ndarray]:
-    """Per image, float32 (H, W): the RMS of its fine detail in a Gaussian window of 4 px, in grey levels (0-255);
-    uint8 (N, 3, H, W)."""
-    return [255 * np.sqrt(cv2.GaussianBlur(_detail(luma) ** 2, (0, 0), 4.0)) for luma in _grey(images)]
+    """Per image, float32 (H, W): `_local` of its grey; uint8 (N, 3, H, W)."""
+    return [_local(luma) for luma in _grey(images)]
 
 
 def flat_regions(images: torch.Tensor) -> list[np.ndarray]:
@@ -76,8 +80,8 @@ def grid_shares(source: torch.Tensor, translated: torch.Tensor) -> list[tuple[fl
     of fine detail at the transposed convolutions' periods there, the source's); uint8 (N, 3, H, W) each. Which
     images count depends on the sources alone, so two models' lists pair up."""
     shares = []
-    for a, b, region in zip(_grey(source), _grey(translated), flat_regions(source), strict=True):
-        flat = region.astype(np.float32)
+    for a, b in zip(_grey(source), _grey(translated), strict=True):
+        flat = (_local(a) < GRID_FLAT).astype(np.float32)  # flat_regions' test, on the grey already made
         if flat.mean() >= 0.05:  # else no flat region to look at
             shares.append((_grid_share(_detail(b), flat), _grid_share(_detail(a), flat)))
     return shares

@@ -4,7 +4,10 @@
 # pipelines/bakeoff/ROUND.sh, that sets `variants` (name:settings added to the recipe), `init` (the start),
 # `budget` (CPU time per variant), `parallel` (how many train at once) and, where it starts from the schedule's
 # settings, `recipe` (default pipelines/bakeoff/base.toml, the first round's ground; a round from the schedule
-# names pipelines/horse2zebra-masked.toml, so its variants list only what they change).
+# names pipelines/horse2zebra-masked.toml, so its variants list only what they change). A round with
+# `amend=1` goes on with `init`'s schedule instead (a compact state: its count, its learning rate, its
+# settings, with each variant's amended: `vidgan train --continue --amend`), so its winner carries the
+# schedule on where a new run would begin the count again.
 #
 #   bash pipelines/bakeoff.sh start ROUND     train the variants not trained yet, PARALLEL at a time (one
 #                                             thread each, nice 19), each for BUDGET of its own CPU time
@@ -45,7 +48,12 @@ print(max(1, round(s - json.load(open('$dir/compact/progress.json'))['train_seco
     command=(train --resume "$run" --save-compact "$dir/compact" --no-export --clock cpu --stop-after "${left}s" -q)
   else
     rm -rf "$dir/runs" "$dir/compact"
-    command=(train --recipe "$recipe" --a "$data" --b "$data" --init-from "$init" "${settings[@]}"
+    if [ "${amend:-0}" = 1 ]; then
+      start=(--continue "$init" --amend)
+    else
+      start=(--recipe "$recipe" --init-from "$init")
+    fi
+    command=(train "${start[@]}" --a "$data" --b "$data" "${settings[@]}"
       --runs-dir "$dir/runs" --save-compact "$dir/compact" --no-export --clock cpu --stop-after "$budget" -q)
   fi
   OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 nice -n 19 "${vidgan[@]}" "${command[@]}" >> "$dir/log.txt" 2>&1 &

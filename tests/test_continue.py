@@ -81,6 +81,28 @@ def test_continue_takes_only_where_and_how_fast(tmp_path, pair):
         open_run(None, continue_from=tmp_path)
 
 
+def test_amend_changes_what_is_trained_from_there_on_and_the_history_says_so(tmp_path, pair):
+    trainer = open_run(inverter_config(*pair, tmp_path / "runs", iterations=4), quiet=True,
+                       save_compact=tmp_path / "state")  # fmt: skip
+    trainer.run(until=2)
+    state = str(tmp_path / "state")
+    for args, message in (
+        ([], "it goes with --continue"),
+        (["--continue", state, "--ngf", "8"], "--ngf"),
+        (["--continue", state, "--images", "8"], "cannot change the networks or the schedule"),
+    ):
+        result = CliRunner().invoke(main, ["train", "--amend", "--lambda-cycle", "5", *args])
+        assert result.exit_code == 2 and message in result.output, result.output
+    again = open_run(None, continue_from=tmp_path / "state", quiet=True, save_compact=tmp_path / "state2",
+                     overrides={"runs_dir": str(tmp_path / "r2"), "lambda_cycle": 5.0, "lr": 2e-4})  # fmt: skip
+    assert again.config.lambda_cycle == 5.0 and again.amended == {"lambda_cycle": [10.0, 5.0]}
+    assert again.images_seen == 2 and again.schedule_images == 4  # the same schedule, its count carried on
+    again.run()
+    saved = read_compact(tmp_path / "state2")
+    assert saved["config"]["lambda_cycle"] == 5.0 and "amended" not in saved["runs"][0]
+    assert saved["runs"][1]["amended"] == {"lambda_cycle": [10.0, 5.0]} and saved["images_seen"] == 4
+
+
 def test_stop_after_then_resume_goes_on_and_a_finished_run_says_so(tmp_path, pair, user_folder):
     a, b = pair
     args = ["train", "--a", str(a), "--b", str(b), "--name", "inv", "--runs-dir", str(tmp_path / "runs"),

@@ -165,11 +165,11 @@ def pack(folder: Path, output: Path, fmt: str = "webp", quality: int = 60) -> Pa
 def train(given: dict, recipe: Path | None = None, resume: Path | None = None, continue_from: Path | None = None,
           init_from: Path | None = None, stop_after: float | None = None,
           clock: Callable[[], float] = time.perf_counter, save_compact: Path | None = None, export: bool = True,
-          quiet: bool = False) -> Outcome:  # fmt: skip
+          quiet: bool = False, amend: bool = False) -> Outcome:  # fmt: skip
     """A CycleGAN training session (train/session.py): `given` holds TrainConfig fields."""
     from vidgan.train.session import train as run
 
-    return run(given, recipe, resume, continue_from, init_from, stop_after, clock, save_compact, export, quiet)
+    return run(given, recipe, resume, continue_from, init_from, stop_after, clock, save_compact, export, quiet, amend)
 
 
 def distill(teacher: str | None, given: dict, resume: Path | None = None, stop_after: float | None = None,

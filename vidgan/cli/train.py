@@ -35,6 +35,9 @@ TEXT_FORMS = {"time_budget": parse_time}  # fields the command line takes as tex
 @click.option("--continue", "continue_from", type=FOLDER,
               help="Continue a schedule from a compact state (see --save-compact), with a warm restart; data "
               "folders and speed settings may be given anew.")  # fmt: skip
+@click.option("--amend", is_flag=True,
+              help="With --continue: the settings given may change what is trained from here on (not the "
+              "networks, not the schedule); the state's history of runs records what changed.")  # fmt: skip
 @click.option("--init-from", type=click.Path(path_type=Path),
               help="Start a new run from another run's weights (not its optimiser or schedule).")  # fmt: skip
 @click.option("--stop-after", callback=parse_time,
@@ -47,7 +50,7 @@ TEXT_FORMS = {"time_budget": parse_time}  # fields the command line takes as tex
               "progress: about 28 MB for the paper's networks).")  # fmt: skip
 @click.option("--no-export", is_flag=True, help="Do not export the generators at the end.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, init_from: Path | None,
+def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, amend: bool, init_from: Path | None,
           stop_after: float | None, clock: str, save_compact: Path | None, no_export: bool, quiet: bool,
           **settings) -> None:  # fmt: skip
     """Train a CycleGAN on two unpaired domains: G (A to B), F (B to A) and their discriminators.
@@ -57,6 +60,7 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
       vidgan train --recipe pipelines/horse2zebra.toml --a data/ --b data/ --stop-after 9m
       vidgan train --resume runs/photo2painting
       vidgan train --continue STATE --a data/ --b data/
+      vidgan train --continue STATE --amend --mask-grad-floor 0.05 --a data/ --b data/
       torchrun --standalone --nproc_per_node=4 -m vidgan train ...   (several GPUs)
     The schedule is counted in images, so runs add up: --stop-after ends a run early, --resume goes on
     exactly, --continue goes on from a compact state. Once the speed is known it says what the run will
@@ -69,7 +73,7 @@ def train(recipe: Path | None, resume: Path | None, continue_from: Path | None, 
     stoppable()
     show_messages(quiet)
     print_outcome(api.train(given(settings), recipe, resume, continue_from, init_from, stop_after, CLOCKS[clock],
-                            save_compact, not no_export, quiet))  # fmt: skip
+                            save_compact, not no_export, quiet, amend))  # fmt: skip
 
 
 @click.command()

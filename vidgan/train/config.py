@@ -212,6 +212,17 @@ class TrainConfig:
             raise UsageError("a distillation trains unmasked students: leave mask out of it")
 
 
+# What `vidgan train --continue` may set anew: where the data are and how fast to train, not what is trained
+# (a weight average of what is trained may begin at any point).
+CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_last", "compile", "compile_mode",
+                      "batch_size", "save_every", "log_every", "sample_every", "ema"}  # fmt: skip
+# With --amend it takes what is trained too, from there on (the state's history of runs records each change: a
+# bake-off round can try a setting on a schedule in its decay without beginning the count again), but never the
+# networks' shapes, which the state's weights must fit, nor the schedule it goes on with.
+NEVER_AMENDED = {"name", "generator", "ngf", "n_blocks", "ndf", "n_layers_d", "mask", "teacher", "distill_targets",
+                 "epochs", "iterations", "images", "time_budget"}  # fmt: skip
+
+
 # `vidgan distill`'s recipe where the command line is silent (the rest: TrainConfig's). Chosen by measurement on
 # horse2zebra on 2 CPU cores (docs/quality.md, "Distillation").
 DISTILL_DEFAULTS = {

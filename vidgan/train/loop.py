@@ -111,6 +111,7 @@ class Trainer:
         self.train_seconds = 0.0  # summed over the runs of the schedule
         self.seconds_before = 0.0  # of them, before this run
         self.runs: list[dict] = []  # one entry per run (session) of this schedule
+        self.amended: dict[str, list] = {}  # setting: [the state's, this run's], where --amend changed it
         # the one total: the config's, or (None until measured) fitted to a time budget
         self.schedule_images = config.schedule_images(self.batches.sampler.epoch_images, self.images_per_step)
         self.fitter = BudgetFitter(config.time_budget) if config.time_budget else None
@@ -307,7 +308,8 @@ class Trainer:
         """Train to the end of the schedule, the time budget or `stop_after` (or, with `until`, to that many
         images: a part of the schedule); Ctrl-C saves and re-raises."""
         self.runs.append({"started": _now(), "device": describe_device(self.device), "processes": self.dist.world,
-                          "images_at_start": self.images_seen, "images": 0, "seconds": 0.0})  # fmt: skip
+                          "images_at_start": self.images_seen, "images": 0, "seconds": 0.0}
+                         | ({"amended": self.amended} if self.amended else {}))  # fmt: skip
         report = Report(self)
         try:
             self.d_ramp = 1 / self.d_warmup if self.d_warmup else 1.0

@@ -14,7 +14,7 @@ from torch import nn
 
 from vidgan.atomic import write_text
 from vidgan.errors import VidganError
-from vidgan.train.config import TrainConfig
+from vidgan.train.config import CONTINUE_OVERRIDES, TrainConfig
 from vidgan.train.export import load_run_state
 from vidgan.train.loop import Trainer
 from vidgan.train.parts import discriminator_names
@@ -50,7 +50,17 @@ def open_run(config: TrainConfig | None, resume: Path | None = None, init_from: 
         # Where the runs go is this machine's business, not the state's (it may come from another machine).
         config = TrainConfig.from_dict(state["config"] | {"runs_dir": TrainConfig.runs_dir} | (overrides or {}))
         trainer = Trainer(config, _new_run_dir(config), quiet, stop_after, clock, save_compact)
-        trainer.load_progress(state)
+        try:
+            trainer.load_progress(state)
+        except (KeyError, RuntimeError) as e:  # an amended setting that adds or reshapes a network
+            message = f"the settings given do not fit the networks of {continue_from}: {e}"
+            raise VidganError(message.splitlines()[0]) from None
+        # What this run trains otherwise than the state's recipe (--amend), kept in the state's history of runs.
+        trainer.amended = {k: [state["config"].get(k), v] for k, v in (overrides or {}).items()
+                           if k not in CONTINUE_OVERRIDES and state["config"].get(k) != v}  # fmt: skip
+        if trainer.amended and not quiet:
+            changes = ", ".join(f"{k} {old} -> {new}" for k, (old, new) in trainer.amended.items())
+            logger.info(f"amended from here on: {changes}")
         trainer.restart()
     else:
         assert config is not None

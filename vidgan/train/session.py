@@ -11,16 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidgan.errors import Interrupted, UsageError, VidganError
-from vidgan.train.config import DISTILL_DEFAULTS, TrainConfig, load_recipe
+from vidgan.train.config import CONTINUE_OVERRIDES, DISTILL_DEFAULTS, NEVER_AMENDED, TrainConfig, load_recipe
 from vidgan.train.export import export_run
 from vidgan.train.loop import Trainer
 from vidgan.train.runs import open_run
 
 SCHEDULE = ("epochs", "iterations", "images", "time_budget")  # a schedule given replaces the recipe's whole
-# What --continue may set anew: where the data are and how fast to train, not what is trained (a weight
-# average of what is trained may begin at any point).
-CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_last", "compile", "compile_mode",
-                      "batch_size", "save_every", "log_every", "sample_every", "ema"}  # fmt: skip
 
 
 @dataclass
@@ -47,13 +43,22 @@ def merged_settings(recipe: Path | None, given: dict) -> dict:
 def train(given: dict, recipe: Path | None = None, resume: Path | None = None, continue_from: Path | None = None,
           init_from: Path | None = None, stop_after: float | None = None,
           clock: Callable[[], float] = time.perf_counter, save_compact: Path | None = None, export: bool = True,
-          quiet: bool = False) -> Outcome:  # fmt: skip
-    """`vidgan train`: `given` holds TrainConfig fields (None-free)."""
+          quiet: bool = False, amend: bool = False) -> Outcome:  # fmt: skip
+    """`vidgan train`: `given` holds TrainConfig fields (None-free); `amend`: with `continue_from`, the settings
+    given may change what is trained from there on (not the networks, not the schedule)."""
     if resume is not None and (given or recipe or continue_from):
         raise UsageError("--resume continues a run with its own settings: give no other settings")
-    if continue_from is not None and (recipe or set(given) - CONTINUE_OVERRIDES):
+    if amend and continue_from is None:
+        raise UsageError("--amend changes the settings of a schedule continued: it goes with --continue")
+    if continue_from is not None and recipe:
+        raise UsageError("--continue keeps the state's recipe: give its settings one by one (with --amend)")
+    if continue_from is not None and not amend and set(given) - CONTINUE_OVERRIDES:
         allowed = ", ".join(sorted("--" + k.replace("_", "-") for k in CONTINUE_OVERRIDES))
-        raise UsageError(f"--continue keeps the state's recipe; of the settings it takes only {allowed}")
+        raise UsageError(f"--continue keeps the state's recipe; of the settings it takes only {allowed} "
+                         "(--amend: what is trained too, from here on)")  # fmt: skip
+    if continue_from is not None and amend and set(given) & NEVER_AMENDED:
+        refused = ", ".join(sorted("--" + k.replace("_", "-") for k in set(given) & NEVER_AMENDED))
+        raise UsageError(f"--amend cannot change the networks or the schedule of a state: {refused}")
     config = None if resume or continue_from else TrainConfig.from_dict(merged_settings(recipe, given))
     trainer = open_run(config, resume, init_from, quiet, stop_after, continue_from,
                        given if continue_from else None, clock, save_compact)  # fmt: skip

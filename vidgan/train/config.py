@@ -212,6 +212,7 @@ class TrainConfig:
             raise UsageError("a distillation trains unmasked students: leave mask out of it")
 
 
+SCHEDULE = ("epochs", "iterations", "images", "time_budget")  # a schedule given replaces the recipe's whole
 # What `vidgan train --continue` may set anew: where the data are and how fast to train, not what is trained
 # (a weight average of what is trained may begin at any point).
 CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_last", "compile", "compile_mode",
@@ -220,7 +221,7 @@ CONTINUE_OVERRIDES = {"a", "b", "runs_dir", "device", "precision", "channels_las
 # bake-off round can try a setting on a schedule in its decay without beginning the count again), but never the
 # networks' shapes, which the state's weights must fit, nor the schedule it goes on with.
 NEVER_AMENDED = {"name", "generator", "ngf", "n_blocks", "ndf", "n_layers_d", "mask", "teacher", "distill_targets",
-                 "epochs", "iterations", "images", "time_budget"}  # fmt: skip
+                 *SCHEDULE}  # fmt: skip
 
 
 # `vidgan distill`'s recipe where the command line is silent (the rest: TrainConfig's). Chosen by measurement on

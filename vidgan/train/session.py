@@ -11,12 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidgan.errors import Interrupted, UsageError, VidganError
-from vidgan.train.config import CONTINUE_OVERRIDES, DISTILL_DEFAULTS, NEVER_AMENDED, TrainConfig, load_recipe
+from vidgan.train.config import (
+    CONTINUE_OVERRIDES,
+    DISTILL_DEFAULTS,
+    NEVER_AMENDED,
+    SCHEDULE,
+    TrainConfig,
+    load_recipe,
+)
 from vidgan.train.export import export_run
 from vidgan.train.loop import Trainer
 from vidgan.train.runs import open_run
-
-SCHEDULE = ("epochs", "iterations", "images", "time_budget")  # a schedule given replaces the recipe's whole
 
 
 @dataclass

@@ -38,7 +38,12 @@ def _region(report: dict, key: str, figure: str) -> str:
 def row(work: Path, variant: str, a: dict, b: dict) -> str:
     """The variant's row, from its progress and its two evals (`a`, `b`)."""
     progress = json.loads((work / variant / "compact" / "progress.json").read_text())
-    cells = [variant, f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}",
+    if "averaged_stops" in progress:  # average_states.py's mean of stops: trained no minutes of its own
+        seen = [stop["images_seen"] for stop in progress["averaged_stops"]]
+        trained = ["", f"mean of {len(seen)}, {min(seen):,} to {max(seen):,}"]
+    else:
+        trained = [f"{progress['train_seconds'] / 60:.0f}", f"{progress['images_seen']:,}"]
+    cells = [variant, *trained,
              f"{a['judge_score']:.3f}", _pm(a["blind_judge"], "score", ".3f"),
              _pm(a["blind_judge"], "greyed_score", ".3f") if "greyed_score" in a["blind_judge"] else "",
              _pm(a, "background_shift", ".2f"),

@@ -266,10 +266,10 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     spec.loader.exec_module(table)
 
     def variant(name: str, hits: list[int], shifts: list[float], grid_out: list[float] | None,
-                spill: list | None = None) -> None:  # fmt: skip
+                spill: list | None = None, progress: dict | None = None) -> None:  # fmt: skip
         (tmp_path / name / "compact").mkdir(parents=True)
         (tmp_path / name / "compact" / "progress.json").write_text(
-            json.dumps({"train_seconds": 1800, "images_seen": 3000})
+            json.dumps(progress or {"train_seconds": 1800, "images_seen": 3000})
         )
         texture = {"grid_ratio": 2.0, "grid_ratio_se": 0.5}
         greyed = {"greyed_score": 0.5, "greyed_score_se": 0.05} if grid_out is not None else {}
@@ -294,8 +294,11 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     variant("control", [1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0], [0.02, 0.03, 0.05, 0.02], [[4, 4], [4, 4], None, [8, 4]])
     variant("better", [1, 1, 1, 0], [0.5, 1.0, 1.5, 2.0], [0.01, 0.02, 0.02, 0.01], [[4, 4], [4, 4], None, [4, 4]])
     variant("older", [1, 1, 1, 1], [0.5, 1.0, 1.5, 2.0], None)
-    table.main(tmp_path, ["control", "better", "older"])
+    stops = {"averaged_stops": [{"stop": "abc1234", "images_seen": 2000}, {"stop": "def5678", "images_seen": 4000}]}
+    variant("mean", [1, 1, 1, 0], [0.5, 1.0, 1.5, 2.0], [0.01, 0.02, 0.02, 0.01], progress=stops)
+    table.main(tmp_path, ["control", "better", "older", "mean"])
     out = capsys.readouterr().out
+    assert "| mean |  | mean of 2, 2,000 to 4,000 | 0.900 | 0.750 ±0.040 |" in out  # average_states.py's
     assert (
         "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 0.500 ±0.050 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 | 1.00 ±0.10 | "
         "0.10 ±0.05 | 9.00 (8.00) |" in out

@@ -98,9 +98,13 @@ def test_judge_training_and_eval_command(tmp_path):
     judge = load_judge(path)
     assert judge.card["held_out"]["accuracy"] >= 0.9
     model = save_generator(ResnetGenerator(GeneratorConfig(ngf=4, n_blocks=1)), tmp_path / "g.safetensors")
+    animals = tmp_path / "animals.json"  # an "animal" in the top left quarter of each picture
+    animals.write_text(json.dumps({"format": "vidgan animal boxes", "version": 1,
+                                   "images": {str(i): [[0, 0, 0.5, 0.5]] for i in range(8)}}))  # fmt: skip
     result = CliRunner().invoke(main, ["eval", "-m", str(model), "--a", str(folders["testA"]), "--b",
                                        str(folders["testB"]), "--judge", path, "--blind-judge", path, "--reverse",
-                                       str(model), "-o", str(tmp_path / "eval"), "--device", "cpu"])  # fmt: skip
+                                       str(model), "--animals", str(animals), "-o", str(tmp_path / "eval"),
+                                       "--device", "cpu"])  # fmt: skip
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "eval" / "eval.json").read_text())
     assert 0 <= report["judge_score"] <= 1 and "cycle" in report
@@ -111,6 +115,7 @@ def test_judge_training_and_eval_command(tmp_path):
     assert report["judge_fid"]["ceiling_real_a_vs_real_b"] > report["judge_fid"]["floor_real_b_halves"]
     assert (tmp_path / "eval" / "contact_sheet.png").is_file() and "judge-FID" in result.output
     assert all("images" in report[region] for region in ("spill", "sky", "coat"))
+    assert report["outside"]["images"] == 8 and "stripes outside the animals" in result.output
 
 
 @pytest.fixture
@@ -303,6 +308,52 @@ def test_stripes_on_vegetation_see_stripes_on_the_grass_and_not_on_the_animal():
 
     d = differences(report(on_grass, spilled), report(on_animal, kept))
     assert d["spill"].higher() and d["spill"].value == pytest.approx(spilled["gained"] - kept["gained"])
+
+
+def test_stripes_outside_the_animals_see_what_no_box_holds_and_not_the_animal(tmp_path):
+    """Boxes drawn round the animal (the file as a person writes it): stripes drawn on the sand, which is neither
+    green nor flat, raise the figure where the grass figure sees nothing; stripes on the animal leave it at 1;
+    a picture whose box holds it all is left out (None)."""
+    from vidgan.eval.animals import load_boxes
+    from vidgan.eval.spill import outside_figures, spill_figures
+
+    scenes, animal = pasture(4)
+    sand = np.zeros((128, 128), bool)
+    sand[64:, 64:] = True
+    path = tmp_path / "animals.json"
+    images = {str(i): [[0.0, 0.5, 0.5, 1.0]] for i in range(3)} | {"3": [[0, 0, 1, 1]]}
+    path.write_text(json.dumps({"format": "vidgan animal boxes", "version": 1, "images": images}))
+    boxes = load_boxes(path, ["0", "1", "2", "3"])
+    on_animal, on_sand = striped(scenes, animal), striped(scenes, sand)
+    kept = outside_figures(scenes, on_animal, [animal] * 4, boxes)
+    spilled = outside_figures(scenes, on_sand, [sand] * 4, boxes)
+    assert kept["images"] == spilled["images"] == 3 and kept["image_stripes"][3] is None
+    assert kept["gained"] == pytest.approx(1.0) and kept["changed"] == 0.0
+    assert spilled["gained"] > 3 and spilled["changed"] > 0.3
+    assert spill_figures(scenes, on_sand, [sand] * 4)["gained"] == pytest.approx(1.0)  # not green: unseen there
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    (None, "cannot read the animal boxes"),
+    ("{not json", "not JSON"),
+    ('{"format": "boxes"}', "is not a file of animal boxes"),
+    ('{"format": "vidgan animal boxes", "version": 1, "images": {"0": [[0, 0, 1, 1]]}}', "no boxes for 1"),
+    ('{"format": "vidgan animal boxes", "version": 1, "images": {"0": [[0.5, 0, 0.2, 1]], "1": []}}', "0 <= x0 < x1"),
+])  # fmt: skip
+def test_a_bad_boxes_file_is_one_line_before_any_work(tmp_path, text, says):
+    """What `vidgan eval --animals` refuses, as one line and before a model is loaded or a folder written."""
+    folder = tmp_path / "testA"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(folder / f"{i}.png")
+    path = tmp_path / "animals.json"
+    if text is not None:
+        path.write_text(text)
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(main, ["eval", "-m", "no-such-model", "--a", str(folder), "--b", str(folder),
+                                       "--animals", str(path), "-o", str(out)])  # fmt: skip
+    assert result.exit_code != 0 and says in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()
 
 
 def skyline(n: int) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:

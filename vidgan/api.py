@@ -220,7 +220,8 @@ def train_judge(a: Path, b: Path, name: str, test_a: Path | None = None, test_b:
 
 def evaluate(model: str, a: Path, b: Path, judge: str = "horse-vs-zebra", reverse: str | None = None,
              inception: Path | None = None, output: Path = Path("eval"), device: str = "auto",
-             limit: int | None = None, blind_judge: str | None = None) -> dict:  # fmt: skip
+             limit: int | None = None, blind_judge: str | None = None,
+             animals: Path | None = None) -> dict:  # fmt: skip
     """`vidgan eval`'s figures (eval/quality.py); the colour-blind judge defaults to JUDGE-grey where that
     exists."""
     from vidgan.eval.quality import evaluate as run
@@ -228,7 +229,7 @@ def evaluate(model: str, a: Path, b: Path, judge: str = "horse-vs-zebra", revers
 
     if blind_judge is None and find_named(f"{judge}-grey"):
         blind_judge = f"{judge}-grey"
-    return run(model, a, b, judge, reverse, inception, output, device, limit, blind_judge)
+    return run(model, a, b, judge, reverse, inception, output, device, limit, blind_judge, animals)
 
 
 def temporal_metrics(input_path: Path, output_path: Path, reference: Path | None = None,

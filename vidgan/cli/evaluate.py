@@ -53,6 +53,8 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
 @click.option("--blind-judge", help="A colour-blind judge of the pair (train-judge --grey), for its score.  "
               "[default: the judge's name + -grey, where it exists]")  # fmt: skip
 @click.option("--reverse", help="The reverse model, for cycle reconstruction figures.")
+@click.option("--animals", type=FILE, help="Boxes round the animals of the --a images (JSON; vidgan/eval/animals.py): "
+              "adds the stripes drawn outside them.")  # fmt: skip
 @click.option(
     "--inception",
     type=FILE,
@@ -69,14 +71,15 @@ def train_judge(a_dir: Path, b_dir: Path, test_a: Path | None, test_b: Path | No
 @device_option
 @click.option("--limit", type=click.IntRange(2), help="Use only the first N images of each folder.")
 def evaluate(model: str, a_dir: Path, b_dir: Path, judge: str, blind_judge: str | None, reverse: str | None,
-             inception: Path | None, output: Path, device: str, limit: int | None) -> None:  # fmt: skip
+             animals: Path | None, inception: Path | None, output: Path, device: str,
+             limit: int | None) -> None:  # fmt: skip
     """Measure a model's translations offline: judge scores (colour and colour-blind), judge-FID/KID (with
     ceiling and floor), the background shift, cycle error, and standard FID where the Inception weights
     are at hand."""
     from vidgan import api
     from vidgan.eval.quality import markdown
 
-    report = api.evaluate(model, a_dir, b_dir, judge, reverse, inception, output, device, limit, blind_judge)
+    report = api.evaluate(model, a_dir, b_dir, judge, reverse, inception, output, device, limit, blind_judge, animals)
     click.echo(markdown(report))
     click.echo(f"wrote {output / 'eval.json'}, {output / 'eval.md'}, {output / 'contact_sheet.png'}")
 

@@ -47,11 +47,12 @@ from tqdm import tqdm
 from vidgan.atomic import atomic_path, write_text
 from vidgan.engine.runtime import pick_device
 from vidgan.engine.translator import FrameTranslator
+from vidgan.eval.animals import load_boxes
 from vidgan.eval.coat import coat_figures
 from vidgan.eval.distances import frechet_distance, kernel_inception_distance
 from vidgan.eval.inception import fid_inception
 from vidgan.eval.judge import Judge, image_files, load_images, load_judge
-from vidgan.eval.spill import sky_figures, spill_figures
+from vidgan.eval.spill import outside_figures, sky_figures, spill_figures
 from vidgan.eval.texture import (
     HIGH_PASS_CROP,
     HIGH_PASS_SIGMA,
@@ -179,12 +180,15 @@ def reverse_figures(back: FrameTranslator, name: str, fake_b: torch.Tensor, real
 
 def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, reverse: str | None = None,
              inception: str | Path | None = None, out_dir: str | Path = "eval", device: str = "auto",
-             limit: int | None = None, blind_judge: str | None = None) -> dict:  # fmt: skip
+             limit: int | None = None, blind_judge: str | None = None,
+             animals: str | Path | None = None) -> dict:  # fmt: skip
     """Evaluate `model` translating the images of a_dir towards domain b_dir; writes eval.json,
     eval.md and contact_sheet.png in out_dir and returns the figures. `blind_judge`: a colour-blind judge
-    of the same pair (its score)."""
+    of the same pair (its score); `animals`: a file of boxes round the animals of a_dir's images
+    (vidgan/eval/animals.py), for the stripes drawn outside them."""
     out_dir = Path(out_dir)
     files_a, files_b = image_files(a_dir)[:limit], image_files(b_dir)[:limit]  # before any work or folder
+    boxes = load_boxes(animals, [f.stem for f in files_a]) if animals else None
     loaded = load_model(model)
     dev = pick_device(device)
     translator = FrameTranslator(loaded.generator, dev, "fp32")
@@ -202,6 +206,8 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
                          "changed_share": float(np.mean([r.mean() for r in changed]))}  # fmt: skip
     report["spill"] = spill_figures(real_a, fake_b, changed)
     report["sky"] = sky_figures(real_a, fake_b, changed)
+    if boxes is not None:
+        report["outside"] = outside_figures(real_a, fake_b, changed, boxes)
     report["coat"] = coat_figures(real_a, fake_b, changed)
     report |= shift_figures(real_a, fake_b)
     scene = scene_correlation(real_a, fake_b)
@@ -241,7 +247,7 @@ def _stripe_lines(r: dict) -> list[str]:
     if "target_real" in stripes:
         line += f", real target images where the reverse model changes them {stripes['target_real']:.2f}"
     lines = [line]
-    spill, sky, coat = r.get("spill", {}), r.get("sky", {}), r.get("coat", {})
+    spill, sky, coat, outside = (r.get(key, {}) for key in ("spill", "sky", "coat", "outside"))
     if spill.get("images"):
         lines.append(f"- stripes on vegetation (green in the input, {spill['vegetation_share']:.0%} of "
                      f"{spill['images']} images): translated over input **{spill['gained']:.2f}** (standard error "
@@ -252,6 +258,11 @@ def _stripe_lines(r: dict) -> list[str]:
                      f"{sky['images']} images): **{sky['textured']:.2f}** of it no longer flat (standard error "
                      f"{sky['textured_se']:.2f}; 0: left flat); the model changed "
                      f"{sky['changed']:.0%} of it")  # fmt: skip
+    if outside.get("images"):
+        lines.append(f"- stripes outside the animals (what no box round an animal holds, "
+                     f"{outside['outside_share']:.0%} of {outside['images']} images): translated over input "
+                     f"**{outside['gained']:.2f}** (standard error {outside['gained_se']:.2f}; 1: nothing drawn "
+                     f"there); the model changed {outside['changed']:.0%} of it")  # fmt: skip
     if coat.get("images"):
         lines.append(f"- stripes on the coats (striped black-and-white in the input, {coat['share']:.0%} of "
                      f"{coat['images']} images): translated over input **{coat['ratio']:.2f}** (standard error "

@@ -13,7 +13,9 @@ the figure is the share of it that is not: a ratio of stripe energies, as on the
 next to nothing a flat sky has (hundreds on one picture) and grow as the square of the stripes' contrast, where
 the eye counts how much sky is striped. The grid figure sees stripes there only as fine as its 2 and 4 px
 periods (docs/quality.md, "Stripes in the sky").
-Each region is the input's alone, so it is the same for every model judged on the same images.
+Each region is the input's alone, so it is the same for every model judged on the same images. Where a person
+boxed the animals (vidgan/eval/animals.py), a third region is all the rest of the picture ("outside"): the
+dunes, roads, mirrors and people that neither colour nor flatness finds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import cv2
 import numpy as np
 import torch
 
+from vidgan.eval.animals import outside_boxes
 from vidgan.eval.texture import GRID_FLAT, flat_regions, local_detail, region_stripes
 from vidgan.eval.uncertainty import bootstrap_se
 from vidgan.ops.colour import blurred_lab
@@ -64,10 +67,22 @@ def spill_figures(source: torch.Tensor, translated: torch.Tensor, changed: list[
     """`region_stripes` on the inputs' vegetation, over the images with it on at least MIN_SHARE of them: the
     stripes gained there (`gained`, 1: nothing drawn; `gained_se`), the region's share (`vegetation_share`), the
     share of it the model changed and each image's energies (`image_stripes`)."""
-    found = region_stripes(source, translated, vegetation_regions(source), changed, MIN_SHARE)
-    if not found["images"]:
-        return found
-    names = {"share": "vegetation_share", "ratio": "gained", "ratio_se": "gained_se"}  # as cards since 2026-12-06
+    return _gained(region_stripes(source, translated, vegetation_regions(source), changed, MIN_SHARE), "vegetation")
+
+
+def outside_figures(source: torch.Tensor, translated: torch.Tensor, changed: list[np.ndarray],
+                    boxes: list[list[tuple[float, float, float, float]]]) -> dict:  # fmt: skip
+    """`region_stripes` on what no animal box holds (each image's `boxes`, vidgan/eval/animals.py), over the
+    images where that is at least MIN_SHARE of them: the stripes gained there (`gained`, 1: nothing drawn;
+    `gained_se`), its share (`outside_share`), the share of it the model changed (`changed`: a masked model's
+    mask open where no animal is) and each image's energies (`image_stripes`). uint8 (N, 3, S, S) images."""
+    regions = [outside_boxes(b, source.shape[-1], SHRINK // 2) for b in boxes]  # as far off as the others shrink
+    return _gained(region_stripes(source, translated, regions, changed, MIN_SHARE), "outside")
+
+
+def _gained(found: dict, region: str) -> dict:
+    """`region_stripes`' figures under the names the cards keep (since 2026-12-06): its ratio as stripes gained."""
+    names = {"share": f"{region}_share", "ratio": "gained", "ratio_se": "gained_se"}
     return {names.get(key, key): value for key, value in found.items()}
 
 

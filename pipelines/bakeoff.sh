@@ -31,6 +31,7 @@ recipe=pipelines/bakeoff/base.toml
 [ -f "$recipe" ] || { echo "bakeoff: round $round names no recipe at $recipe" >&2; exit 2; }
 data=${DATA:-../shared/data/horse2zebra}
 work=${WORK:-.bakeoff/$round}
+animals=${ANIMALS-pipelines/horse2zebra-testA-animals.json}  # boxes round testA's animals (empty: none)
 if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi
 
 mkdir -p "$work"
@@ -97,7 +98,7 @@ eval)
     name=${v%%:*} state=$work/${v%%:*}/compact
     [ -f "$work/$name/done" ] || { echo "bakeoff: $name not trained yet"; continue; }
     "${vidgan[@]}" eval -m "$state/horse2zebra-fast.safetensors" --reverse "$state/zebra2horse-fast.safetensors" \
-      --a "$data/testA" --b "$data/testB" -o "$work/$name/eval-a"
+      --a "$data/testA" --b "$data/testB" -o "$work/$name/eval-a" ${animals:+--animals "$animals"}
     "${vidgan[@]}" eval -m "$state/zebra2horse-fast.safetensors" --reverse "$state/horse2zebra-fast.safetensors" \
       --a "$data/testB" --b "$data/testA" -o "$work/$name/eval-b"
   done

@@ -1,7 +1,8 @@
 """A bake-off round's table for docs/quality.md: a markdown row per variant from its `vidgan eval` of both
 directions (eval-a: testA through horse2zebra, eval-b: testB through zebra2horse) and its training progress.
-The colour-blind scores, background shifts, grid ratios, stripes on grass and open sky textured
-(vidgan/eval/spill.py) and stripes kept on testB's zebras (vidgan/eval/coat.py) carry their standard errors (±);
+The colour-blind scores, background shifts, grid ratios, stripes on grass, open sky textured and stripes
+outside testA's animals (vidgan/eval/spill.py) and stripes kept on testB's zebras (vidgan/eval/coat.py) carry
+their standard errors (±);
 below the table, each variant against the first (the control) on the same images, paired
 (vidgan/eval/paired.py): its difference and that difference's bootstrap standard error, far smaller than the
 two errors above together.
@@ -19,6 +20,7 @@ from vidgan.eval.paired import comparable, differences
 
 HEADER = ("| variant | CPU min | images | h2z colour judge | h2z **colour-blind** | h2z greyed inputs | "
           "h2z **background shift** | target kept | grid | h2z stripes on grass | h2z sky textured | "
+          "h2z stripes outside the animals | "
           "h2z stripes (real zebras) | h2z changed share | z2h colour-blind | z2h **background shift** | "
           "z2h stripes on the coats | z2h changed share |")  # fmt: skip
 
@@ -48,7 +50,7 @@ def row(work: Path, variant: str, a: dict, b: dict) -> str:
              _pm(a["blind_judge"], "greyed_score", ".3f") if "greyed_score" in a["blind_judge"] else "",
              _pm(a, "background_shift", ".2f"),
              f"{a['target_kept']['lab_distance']:.2f}", _pm(a["texture"], "grid_ratio", ".2f"),
-             _region(a, "spill", "gained"), _region(a, "sky", "textured"),
+             _region(a, "spill", "gained"), _region(a, "sky", "textured"), _region(a, "outside", "gained"),
              f"{a['stripes']['translated']:.2f} ({a['stripes']['target_real']:.2f})",
              f"{a['stripes']['changed_share']:.2f}", _pm(b["blind_judge"], "score", ".3f"),
              _pm(b, "background_shift", ".2f"), _region(b, "coat", "ratio"),
@@ -60,7 +62,12 @@ def _evals(work: Path, variant: str) -> tuple[dict, dict]:
     return tuple(json.loads((work / variant / f"eval-{d}" / "eval.json").read_text()) for d in "ab")
 
 
-REGIONS = {"spill": "stripes on grass", "sky": "sky textured", "coat": "stripes on the coats"}
+REGIONS = {
+    "spill": "stripes on grass",
+    "sky": "sky textured",
+    "outside": "stripes outside the animals",
+    "coat": "stripes on the coats",
+}
 
 
 def _paired(new: dict, old: dict, name: str, regions: tuple[str, ...]) -> str:
@@ -77,7 +84,7 @@ def comparison(variant: str, evals: tuple[dict, dict], control: str, control_eva
         return f"- {variant} against {control}: not paired (an eval of before 2026-12-05 kept no per-image figures)"
     (a, b), (ca, cb) = evals, control_evals
     return f"- {variant} against {control}: " + "; ".join(
-        (_paired(a, ca, "h2z", ("spill", "sky")), _paired(b, cb, "z2h", ("spill", "sky", "coat")))
+        (_paired(a, ca, "h2z", ("spill", "sky", "outside")), _paired(b, cb, "z2h", ("spill", "sky", "coat")))
     )
 
 

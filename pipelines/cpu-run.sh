@@ -17,6 +17,8 @@
 #   RECIPE  the schedule's recipe, for its first run only (default pipelines/horse2zebra-masked.toml)
 #   INIT    the first run's warm start: a `vidgan distill` run folder or a compact state (its two generators)
 #   DATA    horse2zebra with trainA/trainB/testA/testB (default ../shared/data/horse2zebra)
+#   ANIMALS boxes round testA's animals, for `eval`'s stripes outside them (default
+#           pipelines/horse2zebra-testA-animals.json; empty: none)
 #   WORK    run folders, log, pid (default .cpu-run, ignored by git)
 #   VIDGAN  the vidgan command, words split at spaces (default .venv/bin/vidgan where it exists, else vidgan)
 #   WAIT    seconds `stop` waits for the save (default 300)
@@ -29,6 +31,7 @@ state=${STATE:-pipelines/horse2zebra-masked.state}
 recipe=${RECIPE:-pipelines/horse2zebra-masked.toml}
 data=${DATA:-../shared/data/horse2zebra}
 work=${WORK:-.cpu-run}
+animals=${ANIMALS-pipelines/horse2zebra-testA-animals.json}
 if [ -n "${VIDGAN:-}" ]; then read -ra vidgan <<< "$VIDGAN"; elif [ -x .venv/bin/vidgan ]; then vidgan=(.venv/bin/vidgan); else vidgan=(vidgan); fi
 mkdir -p "$work"
 pidfile=$work/pid
@@ -111,7 +114,8 @@ stop)
   ;;
 eval)
   read -r g_a g_b < <(python3 -c "import json; g = json.load(open('$state/progress.json'))['generators']; print(g['G_A'], g['G_B'])")
-  "${vidgan[@]}" eval -m "$state/$g_a" --reverse "$state/$g_b" --a "$data/testA" --b "$data/testB" -o "$work/eval-a"
+  "${vidgan[@]}" eval -m "$state/$g_a" --reverse "$state/$g_b" --a "$data/testA" --b "$data/testB" -o "$work/eval-a" \
+    ${animals:+--animals "$animals"}
   "${vidgan[@]}" eval -m "$state/$g_b" --reverse "$state/$g_a" --a "$data/testB" --b "$data/testA" -o "$work/eval-b"
   ;;
 *)

@@ -18,6 +18,8 @@
 #            (default pipelines/horse2zebra.state)
 #   DATA     the training data packed by `vidgan pack` (default .data/horse2zebra.zip; carried, ignored by git)
 #   RESERVE  seconds kept for the last save, the eval and the copy (default 75)
+#   ANIMALS  boxes round testA's animals, for the eval's stripes outside them (default
+#            pipelines/horse2zebra-testA-animals.json; empty: none)
 #   DEVICE   passed to vidgan's --device (tests run the script on a CPU with `DEVICE=cpu`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,7 @@ wall=${WALL:-540}
 recipe=${RECIPE:-pipelines/horse2zebra.toml}
 state=${STATE:-pipelines/horse2zebra.state}
 pack=${DATA:-.data/horse2zebra.zip}
+animals=${ANIMALS-pipelines/horse2zebra-testA-animals.json}
 device=(${DEVICE:+--device "$DEVICE"})
 work=$(mktemp -d)
 export PYTHONUNBUFFERED=1
@@ -62,7 +65,7 @@ train)
   fi
   read -r g_a g_b < <(python3 -c "import json; g = json.load(open('$OUT/progress.json'))['generators']; print(g['G_A'], g['G_B'])")
   vidgan eval -m "$OUT/$g_a" --reverse "$OUT/$g_b" --a "$work/data/testA" --b "$work/data/testB" -o "$work/eval-a" \
-    "${device[@]}"
+    ${animals:+--animals "$animals"} "${device[@]}"
   vidgan eval -m "$OUT/$g_b" --reverse "$OUT/$g_a" --a "$work/data/testB" --b "$work/data/testA" -o "$work/eval-b" \
     "${device[@]}"
   python3 -c "import json, sys; json.dump({sys.argv[1]: json.load(open('$work/eval-a/eval.json')),

@@ -104,12 +104,12 @@ def tiny_teacher(folder: Path) -> Path:
 
 
 def per_image(score: float, shift: float, grid: float, n: int = 40, spill: float = 1.2, coat: float = 0.3,
-              tinted: int = 0, sky: float = 0.1) -> dict:  # fmt: skip
+              tinted: int = 0, sky: float = 0.1, outside: float = 1.5) -> dict:  # fmt: skip
     """Eval figures of n images with these totals and a spread among images: hits of a colour-blind score,
     shifts about a median (the `tinted` largest 10 more: the median as it was), grid shares over sources of
     share 0.01 (the grid ratio `grid`), stripes in a region of half the images (the others have none), on the
-    vegetation gained `spill` times, on the coats kept `coat` times; the open sky of half the images textured
-    `sky` of it, on the mean."""
+    vegetation gained `spill` times, outside the animals `outside` times, on the coats kept `coat` times; the
+    open sky of half the images textured `sky` of it, on the mean."""
     rng = np.random.default_rng(int(score * 1000 + shift * 100 + grid * 10))
     hits = (np.arange(n) < round(score * n)).astype(int)
     shifts = shift + rng.normal(0, 0.5, n)
@@ -137,6 +137,7 @@ def per_image(score: float, shift: float, grid: float, n: int = 40, spill: float
         "spill": {"images": n // 2, "gained": spill, "image_stripes": region(spill)},
         "sky": {"images": n // 2, "textured": sky, "image_textured": textured(sky)},
         "coat": {"images": n // 2, "ratio": coat, "image_stripes": region(coat)},
+        "outside": {"images": n // 2, "gained": outside, "image_stripes": region(outside)},
     }
 
 
@@ -180,11 +181,12 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     (into / "horse2zebra-fast.safetensors").write_bytes(b"")
 
     def judged(name: str, score: float, grid: float = 4.0, shift: float = 12.0, spill: float = 1.2,
-               coat: float = 0.3, tinted: int = 0, sky: float = 0.1) -> bool:  # fmt: skip
+               coat: float = 0.3, tinted: int = 0, sky: float = 0.1, outside: float = 1.5) -> bool:  # fmt: skip
         folder = work / ship.EVALS[name]
         folder.mkdir(parents=True, exist_ok=True)
         report = {"model": str(state / f"{name}.safetensors"), "a": "testA", "b": "testB", "judge_score": 0.9,
-                  **per_image(score, shift, grid, spill=spill, coat=coat, tinted=tinted, sky=sky)}  # fmt: skip
+                  **per_image(score, shift, grid, spill=spill, coat=coat, tinted=tinted, sky=sky,
+                              outside=outside)}  # fmt: skip
         (folder / "eval.json").write_text(json.dumps(report))
         return ship.ship(name, "stripes some horses", state=state, work=work, into=into)
 
@@ -207,6 +209,7 @@ def test_ship_takes_a_state_model_only_where_the_rule_says_it_is_better(tmp_path
     assert not judged("horse2zebra-fast", 0.7, shift=13.5)
     assert not judged("horse2zebra-fast", 0.7, grid=4.1, shift=12.1, spill=1.5)  # more stripes on the grass
     assert not judged("horse2zebra-fast", 0.7, grid=4.1, shift=12.1, sky=0.2)  # more of the open sky textured
+    assert not judged("horse2zebra-fast", 0.7, grid=4.1, shift=12.1, outside=1.9)  # stripes on dunes, roads, trunks
     assert not (into / "horse2zebra-fast.safetensors").stat().st_size  # nothing shipped yet
     assert judged("horse2zebra-fast", 0.7, grid=4.1, shift=12.1)  # higher within the test set's luck
     card = json.loads((into / "horse2zebra-fast.json").read_text())
@@ -286,6 +289,8 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
                 ratio = sum(t for t, _ in filter(None, spill)) / sum(g for _, g in filter(None, spill))
                 report["spill"] = {"images": 3, "gained": ratio, "gained_se": 0.1, "image_stripes": spill}
                 report["coat"] = {"images": 3, "ratio": ratio, "ratio_se": 0.1, "image_stripes": spill}
+                if d == "a":  # testA's animals are boxed (cpu-run.sh eval --animals)
+                    report["outside"] = {"images": 3, "gained": ratio, "gained_se": 0.1, "image_stripes": spill}
                 textured = [None if pair is None else pair[0] / 40 for pair in spill]  # 4 px: 0.1 of the sky
                 report["sky"] = {"images": 3, "textured": sum(filter(None, textured)) / 3, "textured_se": 0.05,
                                  "image_textured": textured}  # fmt: skip
@@ -301,7 +306,7 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     assert "| mean |  | mean of 2, 2,000 to 4,000 | 0.900 | 0.750 ±0.040 |" in out  # average_states.py's
     assert (
         "| better | 30 | 3,000 | 0.900 | 0.750 ±0.040 | 0.500 ±0.050 | 1.25 ±0.10 | 1.00 | 2.00 ±0.50 | 1.00 ±0.10 | "
-        "0.10 ±0.05 | 9.00 (8.00) |" in out
+        "0.10 ±0.05 | 1.00 ±0.10 | 9.00 (8.00) |" in out
     )
     assert (
         "| control | 30 | 3,000 | 0.900 | 0.500 ±0.040 | 0.500 ±0.050 | 2.50 ±0.10 | 1.00 | 2.00 ±0.50 | 1.33 ±0.10 |"
@@ -314,6 +319,7 @@ def test_bakeoff_table_pairs_each_variant_with_the_control(tmp_path, capsys):
     assert "grid -1.50 ±" in better and "stripes on grass -0.33 ±" in better  # (12 - 16) / 12, over the 3 with grass
     assert better.count("stripes on grass") == 2 and better.count("stripes on the coats -0.33 ±") == 1  # z2h's
     assert better.count("sky textured -0.03 ±") == 2  # (0.1 + 0.1 + 0.1 - 0.1 - 0.1 - 0.2) / 3
+    assert better.count("stripes outside the animals -0.33 ±") == 1  # h2z's alone
     assert "| 1.33 ±0.10 | 0.20 |" in out  # the control's zebra2horse: stripes kept on the coats, changed share
     older = next(line for line in out.splitlines() if line.startswith("- older against control"))
     assert "not paired" in older and "±" not in older

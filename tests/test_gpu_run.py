@@ -36,8 +36,11 @@ def dataset(root: Path) -> Path:
 
 def gpu_run(folder: Path, out: str, state: Path, data: Path) -> subprocess.CompletedProcess:
     (folder / out).mkdir()
+    animals = folder / "animals.json"  # boxes round testA's "animals": the left half of each picture
+    animals.write_text(json.dumps({"format": "vidgan animal boxes", "version": 1,
+                                   "images": {str(i): [[0, 0, 0.5, 1]] for i in range(4)}}))  # fmt: skip
     env = {**os.environ, "OUT": str(folder / out), "WALL": "24", "RESERVE": "18", "DEVICE": "cpu",
-           "RECIPE": str(folder / "tiny.toml"), "STATE": str(state), "DATA": str(data),
+           "RECIPE": str(folder / "tiny.toml"), "STATE": str(state), "DATA": str(data), "ANIMALS": str(animals),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # python3 is this one  # fmt: skip
     done = subprocess.run(["bash", str(ROOT / "pipelines" / "gpu-run.sh"), "train"], env=env, capture_output=True,
                           text=True, timeout=HANG_GUARD)  # fmt: skip
@@ -66,6 +69,7 @@ def test_a_first_run_brings_back_the_compact_state_and_both_evals(first_run):
     report = json.loads((out / "eval.json").read_text())
     assert progress["images_seen"] > 0 and progress["schedule_images"] == 100000
     assert set(report) == {"pix2neg", "neg2pix"} and "cycle" in report["neg2pix"]
+    assert report["pix2neg"]["outside"]["images"] == 4 and "outside" not in report["neg2pix"]  # testA's boxes
 
 
 def test_the_next_run_continues_from_what_came_back(first_run):

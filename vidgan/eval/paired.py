@@ -40,8 +40,9 @@ def comparable(report: dict) -> bool:
 def differences(new: dict, old: dict) -> dict[str, Difference]:
     """The colour-blind score (`score`: the share of images judged the target), the background shift (`shift`:
     the median of the images' shifts; `shift_mean`: their mean), the grid ratio (`grid`) and, where both
-    reports measured it, the stripes gained on vegetation (`spill`), the share of the open sky textured (`sky`,
-    vidgan/eval/spill.py) and the stripes kept on striped coats (`coat`, vidgan/eval/coat.py) of `new` against
+    reports measured it, the stripes gained on vegetation (`spill`) and outside the animals' boxes (`outside`),
+    the share of the open sky textured (`sky`, vidgan/eval/spill.py) and the stripes kept on striped coats
+    (`coat`, vidgan/eval/coat.py) of `new` against
     `old`, both comparable and of the same images in the same order."""
     if len(new["image_shifts"]) != len(old["image_shifts"]):
         raise ValueError(f"reports of {len(new['image_shifts'])} and {len(old['image_shifts'])} images: not paired")
@@ -67,7 +68,7 @@ def differences(new: dict, old: dict) -> dict[str, Difference]:
         "shift_mean": Difference(mean(*shifts), bootstrap_se(mean, *shifts)),
         "grid": Difference(grid(out, old_out, ref), bootstrap_se(grid, out, old_out, ref)),
     }
-    for key in ("spill", "coat"):  # where both reports measured it (`vidgan eval` since 2026-12-06)
+    for key in ("spill", "coat", "outside"):  # where both reports measured it (since 2026-12-06; outside: -07)
         if all("image_stripes" in r.get(key, {}) for r in (new, old)):
             found[key] = _region_difference(new[key]["image_stripes"], old[key]["image_stripes"])
     if all("image_textured" in r.get("sky", {}) for r in (new, old)):  # since the evening of 2026-12-06

@@ -29,8 +29,8 @@ FORMAT, VERSION = "vidgan animal boxes", 1
 
 def load_boxes(path: str | Path, names: list[str]) -> list[list[tuple[float, float, float, float]]]:
     """The boxes of each of `names` (image file names without their extensions) from the boxes file at `path`,
-    in their order; a one-line
-    VidganError for a file that is not one, a malformed box, or an image it does not cover."""
+    in their order; a one-line VidganError for a file that is not one, a malformed box, or an image it does not
+    cover."""
     path = Path(path)
     try:
         data = json.loads(path.read_text())

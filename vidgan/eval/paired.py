@@ -42,8 +42,8 @@ def differences(new: dict, old: dict) -> dict[str, Difference]:
     the median of the images' shifts; `shift_mean`: their mean), the grid ratio (`grid`) and, where both
     reports measured it, the stripes gained on vegetation (`spill`) and outside the animals' boxes (`outside`),
     the share of the open sky textured (`sky`, vidgan/eval/spill.py) and the stripes kept on striped coats
-    (`coat`, vidgan/eval/coat.py) of `new` against
-    `old`, both comparable and of the same images in the same order."""
+    (`coat`, vidgan/eval/coat.py) of `new` against `old`, both comparable and of the same images in the same
+    order."""
     if len(new["image_shifts"]) != len(old["image_shifts"]):
         raise ValueError(f"reports of {len(new['image_shifts'])} and {len(old['image_shifts'])} images: not paired")
     hits = np.asarray(new["blind_judge"]["hits"], float), np.asarray(old["blind_judge"]["hits"], float)

@@ -238,9 +238,11 @@ def evaluate(model: str, a_dir: str | Path, b_dir: str | Path, judge: str, rever
     return report
 
 
-def _gained_line(what: str, found: dict, share: float) -> str:
-    """A region's stripes gained (vidgan/eval/spill.py) as a markdown line: `what` names the region, open-ended."""
-    return (f"- {what}, {share:.0%} of {found['images']} images): translated over input **{found['gained']:.2f}** "
+def _gained_line(what: str, where: str, found: dict, share: float) -> str:
+    """A region's stripes gained (vidgan/eval/spill.py) as a markdown line: `what` names the region, `where` how
+    it is found."""
+    return (f"- {what} ({where}, {share:.0%} of {found['images']} images): translated over input "
+            f"**{found['gained']:.2f}** "
             f"(standard error {found['gained_se']:.2f}; 1: nothing drawn there); the model changed "
             f"{found['changed']:.0%} of it")  # fmt: skip
 
@@ -256,14 +258,14 @@ def _stripe_lines(r: dict) -> list[str]:
     lines = [line]
     spill, sky, coat, outside = (r.get(key, {}) for key in ("spill", "sky", "coat", "outside"))
     if spill.get("images"):
-        lines.append(_gained_line("stripes on vegetation (green in the input", spill, spill["vegetation_share"]))
+        lines.append(_gained_line("stripes on vegetation", "green in the input", spill, spill["vegetation_share"]))
     if sky.get("images"):
         lines.append(f"- open sky textured (flat in the input and joined to its top edge, {sky['sky_share']:.0%} of "
                      f"{sky['images']} images): **{sky['textured']:.2f}** of it no longer flat (standard error "
                      f"{sky['textured_se']:.2f}; 0: left flat); the model changed "
                      f"{sky['changed']:.0%} of it")  # fmt: skip
     if outside.get("images"):
-        lines.append(_gained_line("stripes outside the animals (what no box round an animal holds", outside,
+        lines.append(_gained_line("stripes outside the animals", "what no box round an animal holds", outside,
                                   outside["outside_share"]))  # fmt: skip
     if coat.get("images"):
         lines.append(f"- stripes on the coats (striped black-and-white in the input, {coat['share']:.0%} of "

@@ -107,12 +107,19 @@ def test_the_page_says_only_what_is_true_now(browser_page, tmp_path, model, monk
     page.click("#go")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('translating')",
                            timeout=HANG_GUARD * 1000)  # fmt: skip
+    held = []  # the cancel's answer held back until the new upload is in, as a busy server may send it
+    page.route("**/api/jobs/*", lambda r: held.append(r) if r.request.method == "DELETE" else r.continue_())
     page.click("#cancel")
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video\n" * 50)
     page.set_input_files("#file", str(bad))
     page.wait_for_function("document.getElementById('error').textContent.length > 0")
-    assert page.inner_text("#status") == ""  # the cancel's line went with the new upload
+    assert held, "the cancel went before the upload, so its route ran first"
+    with page.expect_response(lambda r: r.request.method == "DELETE"):
+        held[0].continue_()
+    page.unroute("**/api/jobs/*")
+    page.evaluate("() => fetch('api/models').then((r) => r.json())")  # a round trip after the cancel's answer
+    assert page.inner_text("#status") == ""  # the cancel's line went with the new upload, and stays gone
 
     run = FrameTranslator.run
 
